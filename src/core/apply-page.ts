@@ -1,0 +1,225 @@
+import type { PulledChange, RowData } from '../protocol/index.js';
+import type { AgentTables } from './agent-tables.js';
+import type { EntityConfig } from './config.js';
+import type { OutboxStore } from './outbox-store.js';
+import { keyValues, toSqlValue } from './row-codec.js';
+import type { StateStore } from './state-store.js';
+import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
+
+export interface ApplyContext {
+  readonly db: DbAdapter;
+  readonly t: AgentTables;
+  readonly outbox: OutboxStore;
+  readonly state: StateStore;
+  readonly entity: EntityConfig;
+  /** Columns of the local table: remote data can never name another. */
+  readonly columns: readonly string[];
+  /** `node:<name>` of this agent: its own changes coming back are not re-applied. */
+  readonly selfOrigin: string;
+  readonly now?: () => Date;
+}
+
+export interface ApplyResult {
+  readonly upserted: number;
+  readonly deleted: number;
+  /** Rows skipped because a local change is waiting to be pushed (the push settles them). */
+  readonly heldForPush: number;
+  readonly ownEchoes: number;
+  /** Column values assigned locally (e.g. daily_number) and queued back to the hub. */
+  readonly filled: number;
+  /** Remote columns that do not exist locally and were dropped. */
+  readonly unknownColumns: readonly string[];
+}
+
+const MAX_VARIABLES = 30_000;
+
+/**
+ * Applies one pulled page and advances the entity's cursor in ONE transaction: either the whole
+ * page and its cursor are stored, or neither. Capture triggers are silenced for these writes.
+ */
+export async function applyPage(ctx: ApplyContext, changes: readonly PulledChange[], cursor: number): Promise<ApplyResult> {
+  const { db, t, entity } = ctx;
+  const q = db.dialect.quote;
+  const now = (ctx.now ?? (() => new Date()))();
+  const at = now.toISOString();
+  const local = new Set(ctx.columns);
+  const unknown = new Set<string>();
+
+  return db.transaction(async (tx) => {
+    await tx.run(`INSERT INTO ${q(t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
+    const held = changes.length > 0 ? await ctx.outbox.pendingKeys(tx, entity.name) : new Set<string>();
+    // The latest change per row wins within a page (the hub sends each row once, but be strict).
+    const latest = new Map<string, PulledChange>();
+    for (const change of changes) latest.set(change.key, change);
+
+    const upserts: { key: string; data: RowData; version: number }[] = [];
+    const deletes: { key: string; version: number }[] = [];
+    const versions: { key: string; version: number }[] = [];
+    let heldForPush = 0;
+    let ownEchoes = 0;
+    for (const change of latest.values()) {
+      if (held.has(change.key)) {
+        heldForPush++;
+        continue;
+      }
+      versions.push({ key: change.key, version: change.version });
+      if (change.origin === ctx.selfOrigin) {
+        ownEchoes++;
+      } else if (change.op === 'delete' || change.data === null) {
+        deletes.push({ key: change.key, version: change.version });
+      } else {
+        upserts.push({ key: change.key, data: change.data, version: change.version });
+      }
+    }
+
+    const filled = await fillColumns(ctx, tx, upserts, now);
+    await upsertRows(tx, ctx, upserts, local, unknown);
+    await deleteRows(tx, ctx, deletes);
+    await recordVersions(tx, ctx, versions, at);
+    for (const f of filled) await ctx.outbox.enqueue(tx, entity.name, f.key, 'upsert', f.data);
+    await ctx.state.advance(tx, entity.name, cursor, at);
+    await tx.run(`DELETE FROM ${q(t.captureOff)}`);
+    return {
+      upserted: upserts.length,
+      deleted: deletes.length,
+      heldForPush,
+      ownEchoes,
+      filled: filled.length,
+      unknownColumns: [...unknown],
+    };
+  });
+}
+
+/**
+ * Writes one remote row outside a page (a push conflict settled for the hub's side): capture
+ * silenced, version recorded, in the caller's transaction.
+ */
+export async function writeRemoteRow(
+  tx: DbExecutor,
+  ctx: Omit<ApplyContext, 'selfOrigin' | 'state'>,
+  key: string,
+  data: RowData | null,
+  version: number,
+): Promise<void> {
+  const q = ctx.db.dialect.quote;
+  await tx.run(`INSERT INTO ${q(ctx.t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
+  if (data === null) await deleteRows(tx, ctx, [{ key }]);
+  else await upsertRows(tx, ctx, [{ key, data }], new Set(ctx.columns), new Set());
+  await recordVersions(tx, ctx, [{ key, version }], new Date().toISOString());
+  await tx.run(`DELETE FROM ${q(ctx.t.captureOff)}`);
+}
+
+async function upsertRows(
+  tx: DbExecutor,
+  ctx: Pick<ApplyContext, 'db' | 'entity'>,
+  rows: readonly { key: string; data: RowData }[],
+  local: ReadonlySet<string>,
+  unknown: Set<string>,
+): Promise<void> {
+  const { entity } = ctx;
+  // Rows are grouped by their column set so each group is one multi-row statement shape.
+  const groups = new Map<string, { columns: string[]; values: SqlValue[][] }>();
+  for (const row of rows) {
+    const data = { ...row.data };
+    const keys = keyValues(row.key, entity.key);
+    entity.key.forEach((k, i) => {
+      if (data[k] === undefined || data[k] === null) data[k] = keys[i];
+    });
+    const columns: string[] = [];
+    for (const name of Object.keys(data)) {
+      if (local.has(name)) columns.push(name);
+      else unknown.add(name);
+    }
+    if (entity.softDelete && local.has(entity.softDelete) && !(entity.softDelete in data)) {
+      columns.push(entity.softDelete);
+      data[entity.softDelete] = 0;
+    }
+    const signature = columns.join('\u0000');
+    let group = groups.get(signature);
+    if (!group) groups.set(signature, (group = { columns, values: [] }));
+    group.values.push(columns.map((c) => toSqlValue(data[c])));
+  }
+  for (const { columns, values } of groups.values()) {
+    const chunk = Math.max(1, Math.min(500, Math.floor(MAX_VARIABLES / columns.length)));
+    for (let i = 0; i < values.length; i += chunk) {
+      const slice = values.slice(i, i + chunk);
+      await tx.run(ctx.db.dialect.upsert(entity.table, columns, entity.key, slice.length), slice.flat());
+    }
+  }
+}
+
+async function deleteRows(tx: DbExecutor, ctx: Pick<ApplyContext, 'db' | 'entity'>, rows: readonly { key: string }[]): Promise<void> {
+  const { entity } = ctx;
+  const q = ctx.db.dialect.quote;
+  const where = entity.key.map((k) => `${q(k)} = ?`).join(' AND ');
+  const sql = entity.softDelete
+    ? `UPDATE ${q(entity.table)} SET ${q(entity.softDelete)} = 1 WHERE ${where}`
+    : `DELETE FROM ${q(entity.table)} WHERE ${where}`;
+  for (const row of rows) await tx.run(sql, keyValues(row.key, entity.key));
+}
+
+async function recordVersions(
+  tx: DbExecutor,
+  ctx: Pick<ApplyContext, 'db' | 't' | 'entity'>,
+  rows: readonly { key: string; version: number }[],
+  at: string,
+): Promise<void> {
+  const chunk = 500;
+  for (let i = 0; i < rows.length; i += chunk) {
+    const slice = rows.slice(i, i + chunk);
+    await tx.run(
+      ctx.db.dialect.upsert(ctx.t.rows, ['entity', 'row_key', 'version', 'synced_at'], ['entity', 'row_key'], slice.length),
+      slice.flatMap((r) => [ctx.entity.name, r.key, r.version, at]),
+    );
+  }
+}
+
+/**
+ * Assigns configured column fills (e.g. `daily_number` from a per-day sequence) to rows new to this
+ * shop, mutating their data; returns the rows to queue back to the hub as local updates.
+ */
+async function fillColumns(
+  ctx: ApplyContext,
+  tx: DbExecutor,
+  upserts: { key: string; data: RowData; version: number }[],
+  now: Date,
+): Promise<{ key: string; data: RowData }[]> {
+  const fills = Object.entries(ctx.entity.fill);
+  if (fills.length === 0 || upserts.length === 0) return [];
+  const { entity } = ctx;
+  const q = ctx.db.dialect.quote;
+  const existing = new Set<string>();
+  const where = entity.key.map((k) => `${q(k)} = ?`).join(' AND ');
+  for (const row of upserts) {
+    const found = await tx.all(`SELECT 1 AS present FROM ${q(entity.table)} WHERE ${where}`, keyValues(row.key, entity.key));
+    if (found.length > 0) existing.add(row.key);
+  }
+  const out: { key: string; data: RowData }[] = [];
+  const day = localDay(now);
+  for (const row of upserts) {
+    if (existing.has(row.key)) continue;
+    let changed = false;
+    for (const [column] of fills) {
+      if (row.data[column] !== undefined && row.data[column] !== null) continue;
+      row.data = { ...row.data, [column]: await nextInSequence(tx, ctx, `${entity.name}.${column}`, day) };
+      changed = true;
+    }
+    if (changed) out.push({ key: row.key, data: row.data });
+  }
+  return out;
+}
+
+async function nextInSequence(tx: DbExecutor, ctx: ApplyContext, name: string, day: string): Promise<number> {
+  await tx.run(
+    `INSERT INTO ${ctx.t.sequences} (name, day, value) VALUES (?, ?, 1) ON CONFLICT (name, day) DO UPDATE SET value = value + 1`,
+    [name, day],
+  );
+  const [row] = await tx.all<{ value: number }>(`SELECT value FROM ${ctx.t.sequences} WHERE name = ? AND day = ?`, [name, day]);
+  return Number(row!.value);
+}
+
+/** The shop's calendar day (local time): daily numbers restart each morning. */
+function localDay(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { describeIssues, entityName } from '../protocol/index.js';
+import { ConfigError } from './errors.js';
+import { IDENTIFIER } from './store/identifiers.js';
+
+const identifier = z.string().regex(IDENTIFIER, 'expected a SQL identifier (letters, digits, _; max 64)');
+const sqlType = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_ ,()']*$/, "expected a column definition such as \"TEXT NOT NULL\" or \"INTEGER DEFAULT 0\"");
+
+const hubSchema = z.strictObject({
+  url: z.string().url('expected a URL such as https://hub.example.com').optional(),
+  apiKey: z.string().min(1).optional(),
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+});
+
+const entitySchema = z.strictObject({
+  name: entityName,
+  table: identifier.optional(),
+  key: z.union([identifier, z.array(identifier).min(1).max(8)]).default('id'),
+  direction: z.enum(['push', 'pull', 'both']),
+  conflict: z.enum(['remote-wins', 'local-wins', 'newest-wins', 'field-priority', 'manual']).default('remote-wins'),
+  /** Column set to 1 when the hub deletes a row; without it the local row is deleted. */
+  softDelete: identifier.optional(),
+  /** Table definition used to create the table when it is missing (seed 000's ensureTablesExist). */
+  create: z.strictObject({ columns: z.record(identifier, sqlType) }).optional(),
+  /** Columns the agent fills on pulled rows new to this shop; the value flows back as a local update. */
+  fill: z.record(identifier, z.enum(['daily-sequence'])).optional(),
+});
+
+const databaseSchema = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
+
+const instanceSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, ., _ or -'),
+  database: databaseSchema,
+  hub: hubSchema.optional(),
+  tablePrefix: identifier.optional(),
+  entities: z.array(entitySchema).min(1),
+});
+
+const syncSchema = z.strictObject({
+  intervalMinutes: z.number().positive().max(24 * 60).default(5),
+  cron: z.string().optional(),
+  pushBatchSize: z.number().int().min(1).max(5000).default(1000),
+  pullPageSize: z.number().int().min(1).max(10_000).default(2000),
+  maxBackoffSeconds: z.number().int().min(1).max(86_400).default(300),
+  debug: z.boolean().default(false),
+});
+
+const fileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  hub: hubSchema.default({}),
+  sync: syncSchema.default(syncSchema.parse({})),
+  tablePrefix: identifier.default('sync_'),
+  database: databaseSchema.optional(),
+  entities: z.array(entitySchema).optional(),
+  instances: z.array(instanceSchema).optional(),
+});
+
+export type EntityInput = z.infer<typeof entitySchema>;
+
+export interface EntityConfig {
+  readonly name: string;
+  readonly table: string;
+  readonly key: readonly string[];
+  readonly direction: 'push' | 'pull' | 'both';
+  readonly conflict: EntityInput['conflict'];
+  readonly softDelete?: string;
+  readonly create?: { readonly columns: Readonly<Record<string, string>> };
+  readonly fill: Readonly<Record<string, 'daily-sequence'>>;
+}
+
+export interface InstanceConfig {
+  readonly name: string;
+  readonly database: { readonly type: 'sqlite'; readonly path: string };
+  readonly hub: { readonly url: string; readonly apiKey: string; readonly timeoutMs: number };
+  readonly tablePrefix: string;
+  /** In sync order: parents before children. */
+  readonly entities: readonly EntityConfig[];
+}
+
+export interface Config {
+  readonly sync: z.infer<typeof syncSchema>;
+  readonly instances: readonly InstanceConfig[];
+}
+
+/** Environment variables the seeds used; they override the file. */
+export interface ConfigEnv {
+  readonly REMOTE_API_URL?: string;
+  readonly REMOTE_API_KEY?: string;
+  readonly SYNC_INTERVAL_MINUTES?: string;
+  readonly SYNC_DEBUG?: string;
+}
+
+/** Reads, validates and resolves a config file; throws ConfigError naming the file and the bad field. */
+export function loadConfig(path: string, env: ConfigEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseConfig(raw, { baseDir: dirname(resolve(path)), env });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`config ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Validates an already-parsed config object; relative database paths resolve against `baseDir`. */
+export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigEnv }): Config {
+  const env = opts.env ?? {};
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  const file = parsed.data;
+
+  const sync = { ...file.sync };
+  if (env.SYNC_INTERVAL_MINUTES !== undefined && env.SYNC_INTERVAL_MINUTES !== '') {
+    const minutes = Number(env.SYNC_INTERVAL_MINUTES);
+    if (!Number.isFinite(minutes) || minutes <= 0) {
+      throw new ConfigError(`SYNC_INTERVAL_MINUTES: expected a positive number, got "${env.SYNC_INTERVAL_MINUTES}"`);
+    }
+    sync.intervalMinutes = minutes;
+  }
+  if (env.SYNC_DEBUG) sync.debug = ['1', 'true', 'yes'].includes(env.SYNC_DEBUG.toLowerCase());
+
+  if (file.instances && (file.database || file.entities)) {
+    throw new ConfigError('use either "instances" or top-level "database" + "entities", not both');
+  }
+  const inputs = file.instances ?? [];
+  if (!file.instances) {
+    if (!file.database) throw new ConfigError('database: required (or list "instances")');
+    if (!file.entities?.length) throw new ConfigError('entities: required (or list "instances")');
+    inputs.push({ name: 'default', database: file.database, entities: file.entities });
+  }
+  if (inputs.length === 0) throw new ConfigError('instances: expected at least one instance');
+
+  const names = new Set<string>();
+  const instances = inputs.map((input, index): InstanceConfig => {
+    const at = file.instances ? `instances[${index}]` : '';
+    const field = (f: string) => (at ? `${at}.${f}` : f);
+    if (names.has(input.name)) throw new ConfigError(`${field('name')}: duplicate instance name "${input.name}"`);
+    names.add(input.name);
+    const url = input.hub?.url ?? (env.REMOTE_API_URL || file.hub.url);
+    const apiKey = input.hub?.apiKey ?? (env.REMOTE_API_KEY || file.hub.apiKey);
+    if (!url) throw new ConfigError(`${field('hub.url')}: required (set hub.url or REMOTE_API_URL)`);
+    if (!apiKey) throw new ConfigError(`${field('hub.apiKey')}: required (set hub.apiKey or REMOTE_API_KEY)`);
+    checkHubUrl(url, field('hub.url'));
+    return {
+      name: input.name,
+      database: { type: 'sqlite', path: resolve(opts.baseDir, input.database.path) },
+      hub: { url: url.replace(/\/+$/, ''), apiKey, timeoutMs: input.hub?.timeoutMs ?? file.hub.timeoutMs ?? 30_000 },
+      tablePrefix: input.tablePrefix ?? file.tablePrefix,
+      entities: resolveEntities(input.entities, field('entities')),
+    };
+  });
+  return Object.freeze({ sync: Object.freeze(sync), instances: Object.freeze(instances) });
+}
+
+function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConfig[] {
+  const seen = new Set<string>();
+  return inputs.map((e, i) => {
+    if (seen.has(e.name)) throw new ConfigError(`${at}[${i}].name: duplicate entity "${e.name}"`);
+    seen.add(e.name);
+    const key = typeof e.key === 'string' ? [e.key] : e.key;
+    if (e.create) {
+      for (const k of key) {
+        if (!(k in e.create.columns)) throw new ConfigError(`${at}[${i}].create.columns: missing key column "${k}"`);
+      }
+    }
+    if (e.fill && e.direction === 'push') {
+      throw new ConfigError(`${at}[${i}].fill: only pulled entities (direction pull or both) can fill columns`);
+    }
+    return {
+      name: e.name,
+      table: e.table ?? e.name,
+      key,
+      direction: e.direction,
+      conflict: e.conflict,
+      softDelete: e.softDelete,
+      create: e.create,
+      fill: e.fill ?? {},
+    };
+  });
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function checkHubUrl(url: string, field: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${field}: "${url}" is not a URL`);
+  }
+  if (parsed.protocol === 'https:') return;
+  if (parsed.protocol === 'http:' && (LOOPBACK.has(parsed.hostname) || parsed.hostname.startsWith('127.'))) return;
+  throw new ConfigError(`${field}: "${url}" must use https:// (plain http is only allowed to a loopback address)`);
+}

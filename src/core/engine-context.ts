@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { AgentTables } from './agent-tables.js';
+import type { EntityConfig } from './config.js';
+import type { ConflictStore } from './conflict-store.js';
+import type { HubClient } from './hub-client.js';
+import type { OutboxStore } from './outbox-store.js';
+import type { StateStore } from './state-store.js';
+import type { DbAdapter } from './store/db-adapter.js';
+
+/** What push and pull share for one instance; built once by the engine. */
+export interface EngineContext {
+  readonly db: DbAdapter;
+  readonly t: AgentTables;
+  readonly outbox: OutboxStore;
+  readonly state: StateStore;
+  readonly conflicts: ConflictStore;
+  readonly client: HubClient;
+  readonly logger: Logger;
+  readonly entities: ReadonlyMap<string, EntityConfig>;
+  /** Local column names per entity. */
+  readonly columns: ReadonlyMap<string, readonly string[]>;
+  /** Random id of this database's outbox: seqs are unique within it. */
+  readonly source: string;
+  readonly pushBatchSize: number;
+  readonly pullPageSize: number;
+  readonly maxBackoffMs: number;
+}
+
+/** Reports progress of a module (push, pull:<entity>) and lets a run be canceled between batches. */
+export interface ModuleReporter {
+  progress(processed: number): void;
+  readonly signal: AbortSignal;
+}

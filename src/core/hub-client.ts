@@ -1,0 +1,126 @@
+import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axiosRetry, { isNetworkError, isRetryableError } from 'axios-retry';
+import type { z } from 'zod';
+import {
+  API_KEY_HEADER,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  describeIssues,
+  errorBody,
+  hubStatus,
+  pullResponse,
+  pushResponse,
+  type HubStatus,
+  type PullResponse,
+  type PushChange,
+  type PushResponse,
+} from '../protocol/index.js';
+import { backoffMs, parseRetryAfter } from './backoff.js';
+import { SyncError } from './errors.js';
+
+export interface HubClientOptions {
+  readonly url: string;
+  readonly apiKey: string;
+  /** Per attempt, in ms (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Quick retries for blips; the agent's loop owns long back-off (default 3). */
+  readonly retries?: number;
+  readonly retryBaseMs?: number;
+  /** A Retry-After longer than this is left to the agent's loop (default 30 s). */
+  readonly maxRetryAfterMs?: number;
+  readonly maxResponseBytes?: number;
+  readonly onRetry?: (attempt: number, error: SyncError) => void;
+}
+
+/** The hub's protocol v1 over HTTPS. Failures are SyncErrors; responses are validated before use. */
+export class HubClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly opts: HubClientOptions) {
+    this.http = axios.create({
+      baseURL: opts.url,
+      timeout: opts.timeoutMs ?? 30_000,
+      maxContentLength: opts.maxResponseBytes ?? 256 * 1024 * 1024,
+      maxBodyLength: 64 * 1024 * 1024,
+      maxRedirects: 0,
+      headers: { [API_KEY_HEADER]: opts.apiKey, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+      transitional: { clarifyTimeoutError: true },
+    });
+    const maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
+    axiosRetry(this.http, {
+      retries: opts.retries ?? 3,
+      shouldResetTimeout: true,
+      // Push is safe to retry: the hub answers a replayed seq with its stored result.
+      retryCondition: (error) => {
+        if (!(isNetworkError(error) || isRetryableError(error) || error.code === 'ETIMEDOUT')) return false;
+        const retryAfter = parseRetryAfter(error.response?.headers['retry-after']);
+        return retryAfter === undefined || retryAfter <= maxRetryAfterMs;
+      },
+      retryDelay: (attempt, error) => {
+        const retryAfter = parseRetryAfter(error.response?.headers['retry-after']);
+        return Math.max(retryAfter ?? 0, backoffMs(attempt, { baseMs: opts.retryBaseMs ?? 250, maxMs: 5000 }));
+      },
+      onRetry: (attempt, error) => opts.onRetry?.(attempt, toSyncError(error)),
+    });
+  }
+
+  get url(): string {
+    return this.opts.url;
+  }
+
+  status(): Promise<HubStatus> {
+    return this.request(hubStatus, { method: 'GET', url: '/v1/status' });
+  }
+
+  push(source: string, changes: readonly PushChange[]): Promise<PushResponse> {
+    return this.request(pushResponse, {
+      method: 'POST',
+      url: '/v1/push',
+      data: { protocol: PROTOCOL_VERSION, source, changes },
+    });
+  }
+
+  pull(entity: string, since: number, limit: number, signal?: AbortSignal): Promise<PullResponse> {
+    return this.request(pullResponse, { method: 'GET', url: '/v1/pull', params: { entity, since, limit }, signal });
+  }
+
+  private async request<T extends z.ZodType>(
+    schema: T,
+    config: { method: string; url: string; data?: unknown; params?: object; signal?: AbortSignal },
+  ): Promise<z.infer<T>> {
+    let body: unknown;
+    try {
+      body = (await this.http.request(config)).data;
+    } catch (error) {
+      throw toSyncError(error);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new SyncError('bad_response', `hub answered ${config.method} ${config.url} with an unexpected body: ${describeIssues(parsed.error).slice(0, 500)}`);
+    }
+    return parsed.data;
+  }
+}
+
+/** Classifies an axios failure: network, timeout, auth, rate limit, server or a rejected request. */
+export function toSyncError(error: unknown): SyncError {
+  if (error instanceof SyncError) return error;
+  if (!(error instanceof AxiosError)) return new SyncError('network', (error as Error).message ?? String(error), { cause: error });
+  const where = `${error.config?.method?.toUpperCase() ?? ''} ${error.config?.url ?? ''}`.trim();
+  if (error.code === 'ERR_CANCELED') return new SyncError('canceled', `${where} canceled`, { cause: error });
+  if (!error.response) {
+    const timeout = error.code === 'ETIMEDOUT' || error.code === 'ECONNABORTED';
+    return new SyncError(timeout ? 'timeout' : 'network', `${where}: ${error.code ?? ''} ${error.message}`.trim(), { cause: error });
+  }
+  const status = error.response.status;
+  const parsed = errorBody.safeParse(error.response.data);
+  const detail = parsed.success ? `${parsed.data.error.code}: ${parsed.data.error.message}` : `HTTP ${status}`;
+  const message = `hub refused ${where}: ${detail}`;
+  const retryAfterMs = parseRetryAfter(error.response.headers['retry-after']);
+  if (status === 401) return new SyncError('auth', message, { status, cause: error });
+  if (status === 403) return new SyncError('forbidden', message, { status, cause: error });
+  if (status === 429) return new SyncError('rate_limited', message, { status, retryAfterMs, cause: error });
+  if (status >= 500) return new SyncError('server', message, { status, retryAfterMs, cause: error });
+  if (parsed.success && parsed.data.error.code === 'protocol_mismatch') return new SyncError('protocol', message, { status, cause: error });
+  return new SyncError('rejected', message, { status, cause: error });
+}

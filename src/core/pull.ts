@@ -1,0 +1,65 @@
+import type { PullResponse } from '../protocol/index.js';
+import { applyPage } from './apply-page.js';
+import type { EntityConfig } from './config.js';
+import type { EngineContext, ModuleReporter } from './engine-context.js';
+import { SyncError } from './errors.js';
+
+export interface PullOutcome {
+  readonly applied: number;
+  readonly heldForPush: number;
+  readonly filled: number;
+  readonly cursor: number;
+}
+
+/**
+ * Pulls an entity's changes after its cursor, page by page. The next page is fetched while the
+ * current one is applied; each page and its cursor commit together, so a crash loses nothing
+ * and repeats nothing beyond the page in flight.
+ */
+export async function pullEntity(
+  ctx: EngineContext,
+  entity: EntityConfig,
+  selfOrigin: string,
+  reporter: ModuleReporter,
+): Promise<PullOutcome> {
+  let cursor = await ctx.state.cursor(entity.name);
+  const columns = ctx.columns.get(entity.name) ?? [];
+  let applied = 0;
+  let heldForPush = 0;
+  let filled = 0;
+  const warned = new Set<string>();
+  const fetch = (since: number) => {
+    const page = ctx.client.pull(entity.name, since, ctx.pullPageSize, reporter.signal);
+    page.catch(() => undefined);
+    return page;
+  };
+  let next: Promise<PullResponse> | null = fetch(cursor);
+  while (next) {
+    const page: PullResponse = await next;
+    if (page.changes.length > 0 && page.cursor <= cursor) {
+      throw new SyncError('bad_response', `hub moved ${entity.name} cursor backwards (${cursor} → ${page.cursor})`);
+    }
+    next = page.hasMore && page.changes.length > 0 ? fetch(page.cursor) : null;
+    if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
+    if (page.changes.length === 0) break;
+    const result = await applyPage(
+      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, selfOrigin },
+      page.changes,
+      page.cursor,
+    );
+    const fresh = result.unknownColumns.filter((c) => !warned.has(c));
+    if (fresh.length > 0) {
+      fresh.forEach((c) => warned.add(c));
+      ctx.logger.warn(
+        { entity: entity.name, table: entity.table, columns: fresh },
+        `hub sent columns that ${entity.table} does not have; they were not written`,
+      );
+    }
+    cursor = page.cursor;
+    applied += result.upserted + result.deleted + result.ownEchoes;
+    heldForPush += result.heldForPush;
+    filled += result.filled;
+    reporter.progress(applied);
+  }
+  return { applied, heldForPush, filled, cursor };
+}

@@ -1,0 +1,57 @@
+import type { AgentTables } from './agent-tables.js';
+import type { DbAdapter, DbExecutor } from './store/db-adapter.js';
+
+export interface EntityState {
+  readonly entity: string;
+  readonly cursor: number;
+  readonly lastSyncedAt: string | null;
+}
+
+/** Per-entity pull cursors and the agent's identity (`meta`). */
+export class StateStore {
+  constructor(
+    private readonly db: DbAdapter,
+    private readonly t: AgentTables,
+  ) {}
+
+  async cursor(entity: string): Promise<number> {
+    const [row] = await this.db.all<{ cursor: number }>(`SELECT cursor FROM ${this.t.state} WHERE entity = ?`, [entity]);
+    return Number(row?.cursor ?? 0);
+  }
+
+  /** Moves an entity's cursor; called inside the transaction that applied the page. */
+  async advance(tx: DbExecutor, entity: string, cursor: number, at: string): Promise<void> {
+    await tx.run(
+      `INSERT INTO ${this.t.state} (entity, cursor, last_synced_at) VALUES (?, ?, ?)
+       ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor, last_synced_at = excluded.last_synced_at`,
+      [entity, cursor, at],
+    );
+  }
+
+  async all(): Promise<EntityState[]> {
+    const rows = await this.db.all<{ entity: string; cursor: number; last_synced_at: string | null }>(
+      `SELECT entity, cursor, last_synced_at FROM ${this.t.state} ORDER BY entity`,
+    );
+    return rows.map((r) => ({ entity: r.entity, cursor: Number(r.cursor), lastSyncedAt: r.last_synced_at }));
+  }
+
+  /** Forgets cursors so the next pull starts from the beginning; local rows and the outbox are kept. */
+  async reset(entities: readonly string[]): Promise<number> {
+    if (entities.length === 0) return 0;
+    const result = await this.db.run(
+      `UPDATE ${this.t.state} SET cursor = 0 WHERE entity IN (${entities.map(() => '?').join(', ')})`,
+      entities,
+    );
+    return result.changes;
+  }
+
+  /** A value kept in `meta`, created by `init` the first time it is asked for. */
+  async meta(name: string, init: () => string): Promise<string> {
+    const [row] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);
+    if (row) return row.value;
+    const value = init();
+    await this.db.run(`INSERT INTO ${this.t.meta} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [name, value]);
+    const [stored] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);
+    return stored!.value;
+  }
+}

@@ -1,0 +1,37 @@
+/** A value a driver can bind. */
+export type SqlValue = string | number | bigint | null | Buffer;
+
+export interface RunResult {
+  readonly changes: number;
+}
+
+/** Statements that run on one connection; inside `transaction` they are part of it. */
+export interface DbExecutor {
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+}
+
+/**
+ * The local database behind the engine. SQLite (better-sqlite3) and MySQL (mysql2) implement it;
+ * everything above speaks SQL through `dialect` and never touches a driver.
+ */
+export interface DbAdapter extends DbExecutor {
+  readonly dialect: Dialect;
+  /** Runs several DDL statements separated by `;`. */
+  exec(sql: string): Promise<void>;
+  /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T>;
+  /** Column names of a table, in order; empty when the table does not exist. */
+  columns(table: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** SQL that differs between engines. Identifiers must come from local config, already validated. */
+export interface Dialect {
+  readonly name: 'sqlite' | 'mysql';
+  readonly quote: (identifier: string) => string;
+  /** Multi-row upsert: insert `rows` × `columns`, updating non-key columns on a key conflict. */
+  readonly upsert: (table: string, columns: readonly string[], keyColumns: readonly string[], rowCount: number) => string;
+  /** SQL for "now" as ISO text in UTC, usable inside triggers. */
+  readonly nowExpr: string;
+}

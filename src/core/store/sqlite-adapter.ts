@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3';
+import type { DbAdapter, DbExecutor, RunResult, SqlValue } from './db-adapter.js';
+import { sqliteDialect } from './sqlite-dialect.js';
+
+/**
+ * better-sqlite3 behind the async `DbAdapter`. The connection is synchronous, so a lock keeps a
+ * transaction's statements from interleaving with other callers awaiting between them.
+ */
+export class SqliteAdapter implements DbAdapter {
+  readonly dialect = sqliteDialect;
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly direct: DbExecutor;
+
+  constructor(path: string, opts: { busyTimeoutMs?: number } = {}) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    this.direct = {
+      all: <T>(sql: string, params: readonly SqlValue[] = []) => Promise.resolve(this.prepare(sql).all(...params) as T[]),
+      run: (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> =>
+        Promise.resolve({ changes: this.prepare(sql).run(...params).changes }),
+    };
+  }
+
+  all<T = Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.locked(() => this.direct.all<T>(sql, params));
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    return this.locked(() => this.direct.run(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.locked(() => {
+      this.db.exec(sql);
+      this.statements.clear();
+      return Promise.resolve();
+    });
+  }
+
+  transaction<T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T> {
+    return this.locked(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  columns(table: string): Promise<string[]> {
+    return this.locked(() =>
+      Promise.resolve((this.db.pragma(`table_info(${sqliteDialect.quote(table)})`) as { name: string }[]).map((c) => c.name)),
+    );
+  }
+
+  /** Changes whenever another connection commits to the file. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  close(): Promise<void> {
+    return this.locked(() => {
+      this.db.close();
+      return Promise.resolve();
+    });
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { agentTables, type AgentTables } from './agent-tables.js';
+import type { EntityConfig, InstanceConfig } from './config.js';
+import { ConflictStore } from './conflict-store.js';
+import type { EngineContext, ModuleReporter } from './engine-context.js';
+import { SyncError, describeError } from './errors.js';
+import { HubClient } from './hub-client.js';
+import { agentMigrations, listMigrations, runMigrations, type AppliedMigration } from './migrations.js';
+import { OutboxStore, type OutboxCounts } from './outbox-store.js';
+import { pullEntity } from './pull.js';
+import { pushOutbox } from './push.js';
+import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunStats, type RunTrigger } from './run-store.js';
+import { ensureTablesExist, installCapture, removeCapture } from './schema.js';
+import { StateStore, type EntityState } from './state-store.js';
+import type { DbAdapter } from './store/db-adapter.js';
+import { SqliteAdapter } from './store/sqlite-adapter.js';
+
+export interface SyncOptions {
+  readonly trigger?: RunTrigger;
+  readonly direction?: 'push' | 'pull' | 'both';
+  /** Entity names to sync (default all). */
+  readonly only?: readonly string[];
+  readonly skip?: readonly string[];
+  /** Re-pull everything from cursor 0; unpushed local changes are kept and pushed. */
+  readonly full?: boolean;
+  /** Ignore per-entry back-off (a person asked for this sync). */
+  readonly force?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Readonly<Record<string, ModuleProgress>>) => void;
+}
+
+export interface SyncSummary {
+  readonly runId: number;
+  readonly status: 'DONE' | 'FAILED' | 'CANCELED';
+  readonly stats: RunStats;
+  readonly modules: Readonly<Record<string, ModuleProgress>>;
+  readonly error: string | null;
+  readonly errorCode: string | null;
+}
+
+export interface InstanceStatus {
+  readonly instance: string;
+  readonly outbox: OutboxCounts & { readonly oldestPendingAgeMs: number | null };
+  readonly cursors: readonly EntityState[];
+  readonly migrations: readonly AppliedMigration[];
+  readonly lastRun: RunRecord | null;
+  readonly lastSuccessAt: string | null;
+  readonly openConflicts: number;
+}
+
+/** One instance's sync: its database, its hub, its runs. Open with `SyncEngine.open`. */
+export class SyncEngine {
+  readonly outbox: OutboxStore;
+  readonly state: StateStore;
+  readonly runs: RunStore;
+  readonly conflicts: ConflictStore;
+  private ctx!: EngineContext;
+  private selfOrigin: string | null = null;
+
+  private constructor(
+    readonly config: InstanceConfig,
+    readonly db: DbAdapter,
+    readonly tables: AgentTables,
+    private readonly logger: Logger,
+    private readonly tuning: { pushBatchSize: number; pullPageSize: number; maxBackoffMs: number },
+  ) {
+    this.outbox = new OutboxStore(db, tables);
+    this.state = new StateStore(db, tables);
+    this.runs = new RunStore(db, tables);
+    this.conflicts = new ConflictStore(db, tables);
+  }
+
+  /**
+   * Opens the instance's database and prepares it: agent tables migrated, replica tables created
+   * when missing, capture triggers installed for pushed entities. Interrupted runs become FAILED.
+   */
+  static async open(
+    config: InstanceConfig,
+    opts: { logger: Logger; pushBatchSize?: number; pullPageSize?: number; maxBackoffSeconds?: number; db?: DbAdapter },
+  ): Promise<SyncEngine> {
+    const db = opts.db ?? new SqliteAdapter(config.database.path);
+    const logger = opts.logger.child({ instance: config.name });
+    const engine = new SyncEngine(config, db, agentTables(config.tablePrefix), logger, {
+      pushBatchSize: opts.pushBatchSize ?? 1000,
+      pullPageSize: opts.pullPageSize ?? 2000,
+      maxBackoffMs: (opts.maxBackoffSeconds ?? 300) * 1000,
+    });
+    try {
+      await engine.prepare();
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return engine;
+  }
+
+  private async prepare(): Promise<void> {
+    const { db, tables, config } = this;
+    const applied = await runMigrations(db, tables.migrations, agentMigrations(tables));
+    if (applied.length > 0) this.logger.info({ applied }, 'agent tables migrated');
+    const created = await ensureTablesExist(db, config.entities);
+    if (created.length > 0) this.logger.info({ tables: created }, 'replica tables created');
+    const columns = new Map<string, readonly string[]>();
+    for (const entity of config.entities) {
+      const cols = await db.columns(entity.table);
+      if (cols.length === 0) {
+        throw new SyncError('config', `table "${entity.table}" of entity "${entity.name}" does not exist (add "create" to create it)`);
+      }
+      for (const k of entity.key) {
+        if (!cols.includes(k)) throw new SyncError('config', `table "${entity.table}" has no key column "${k}" (entity "${entity.name}")`);
+      }
+      if (entity.softDelete && !cols.includes(entity.softDelete)) {
+        throw new SyncError('config', `table "${entity.table}" has no soft-delete column "${entity.softDelete}"`);
+      }
+      columns.set(entity.name, cols);
+      if (entity.direction === 'pull') await removeCapture(db, tables, entity.name);
+      else await installCapture(db, tables, entity, cols);
+    }
+    const interrupted = await this.runs.failInterrupted();
+    if (interrupted > 0) this.logger.warn({ runs: interrupted }, 'runs interrupted by a stop were marked FAILED');
+    const source = await this.state.meta('outbox_source', () => randomBytes(12).toString('base64url'));
+    this.ctx = {
+      db,
+      t: tables,
+      outbox: this.outbox,
+      state: this.state,
+      conflicts: this.conflicts,
+      client: new HubClient({
+        url: config.hub.url,
+        apiKey: config.hub.apiKey,
+        timeoutMs: config.hub.timeoutMs,
+        onRetry: (attempt, error) => this.logger.debug({ attempt, error: describeError(error) }, 'retrying hub request'),
+      }),
+      logger: this.logger,
+      entities: new Map(config.entities.map((e) => [e.name, e])),
+      columns,
+      source,
+      ...this.tuning,
+    };
+  }
+
+  get client(): HubClient {
+    return this.ctx.client;
+  }
+
+  /** Selects entities by name, refusing unknown ones by name. */
+  selectEntities(only?: readonly string[], skip?: readonly string[]): EntityConfig[] {
+    const known = new Set(this.config.entities.map((e) => e.name));
+    for (const name of [...(only ?? []), ...(skip ?? [])]) {
+      if (!known.has(name)) {
+        throw new SyncError('config', `unknown entity "${name}" (instance ${this.config.name} has: ${[...known].join(', ')})`);
+      }
+    }
+    return this.config.entities.filter((e) => (!only || only.includes(e.name)) && !skip?.includes(e.name));
+  }
+
+  /**
+   * One sync run: push the outbox, then pull each selected entity in config order. A module that
+   * fails is recorded and the others still run; cancel is honoured between batches.
+   */
+  async sync(opts: SyncOptions = {}): Promise<SyncSummary> {
+    const direction = opts.direction ?? 'both';
+    const entities = this.selectEntities(opts.only, opts.skip);
+    const pulled = direction === 'push' ? [] : entities.filter((e) => e.direction !== 'push');
+    const modules = [...(direction === 'pull' ? [] : ['push']), ...pulled.map((e) => `pull:${e.name}`)];
+    const mode: RunMode = opts.full ? 'full' : 'incremental';
+    const runId = await this.runs.start(opts.trigger ?? 'manual', mode, modules);
+    const progress: Record<string, ModuleProgress> = Object.fromEntries(
+      modules.map((m) => [m, { status: 'pending', processed: 0, errors: 0 }]),
+    );
+    const signal = opts.signal ?? new AbortController().signal;
+    const emit = () => opts.onProgress?.({ ...progress });
+    const set = (module: string, value: Partial<ModuleProgress>) => {
+      progress[module] = { ...progress[module]!, ...value };
+      emit();
+    };
+    const stats = { pushed: 0, pulled: 0, conflicts: 0, failed: 0, errors: 0 };
+    let firstError: SyncError | null = null;
+    const fail = async (module: string, error: unknown) => {
+      const syncError = error instanceof SyncError ? error : new SyncError('database', describeError(error), { cause: error });
+      firstError ??= syncError;
+      stats.errors++;
+      set(module, { status: syncError.code === 'canceled' ? 'canceled' : 'failed', errors: progress[module]!.errors + 1, message: describeError(syncError) });
+      await this.runs.log(runId, 'error', module, describeError(syncError));
+      this.logger.warn({ module, error: describeError(syncError) }, 'sync module failed');
+      return syncError;
+    };
+    const reporter = (module: string): ModuleReporter => ({ signal, progress: (processed) => set(module, { processed }) });
+
+    if (opts.full && pulled.length > 0) {
+      await this.state.reset(pulled.map((e) => e.name));
+      await this.runs.log(runId, 'info', 'run', `full resync: cursors reset for ${pulled.map((e) => e.name).join(', ')}`);
+    }
+    let abortAll = false;
+    try {
+      await this.identify();
+    } catch (error) {
+      const e = await fail(modules[0] ?? 'run', error);
+      abortAll = true;
+      for (const m of modules.slice(1)) set(m, { status: 'skipped', message: describeError(e) });
+    }
+    if (!abortAll && modules.includes('push')) {
+      set('push', { status: 'running' });
+      try {
+        const out = await pushOutbox(this.ctx, reporter('push'), { force: opts.force ?? false });
+        stats.pushed += out.pushed;
+        stats.conflicts += out.conflicts;
+        stats.failed += out.failed;
+        set('push', { status: 'done', processed: out.pushed + out.conflicts + out.failed, errors: out.failed });
+        await this.runs.log(runId, 'info', 'push', `${out.pushed} pushed, ${out.conflicts} conflicts, ${out.failed} rejected`);
+      } catch (error) {
+        const e = await fail('push', error);
+        abortAll = ['auth', 'forbidden', 'protocol', 'canceled'].includes(e.code);
+      }
+    }
+    for (const entity of pulled) {
+      const module = `pull:${entity.name}`;
+      if (abortAll) {
+        set(module, { status: signal.aborted ? 'canceled' : 'skipped' });
+        continue;
+      }
+      set(module, { status: 'running' });
+      try {
+        const out = await pullEntity(this.ctx, entity, this.selfOrigin!, reporter(module));
+        stats.pulled += out.applied;
+        set(module, { status: 'done', processed: out.applied });
+        await this.runs.log(runId, 'info', module, `${out.applied} ${entity.name} synced`, {
+          cursor: out.cursor,
+          heldForPush: out.heldForPush,
+          filled: out.filled,
+        });
+      } catch (error) {
+        const e = await fail(module, error);
+        abortAll = ['auth', 'forbidden', 'protocol', 'canceled'].includes(e.code);
+      }
+    }
+    const failedError = firstError as SyncError | null;
+    const status = signal.aborted ? 'CANCELED' : failedError ? 'FAILED' : 'DONE';
+    await this.runs.finish(runId, { status, progress, stats, error: failedError ? describeError(failedError) : undefined });
+    return {
+      runId,
+      status,
+      stats,
+      modules: progress,
+      error: failedError ? describeError(failedError) : null,
+      errorCode: failedError?.code ?? null,
+    };
+  }
+
+  /** Learns this node's name from the hub (its own changes come back tagged with it). */
+  private async identify(): Promise<void> {
+    if (this.selfOrigin) return;
+    const status = await this.ctx.client.status();
+    this.selfOrigin = `node:${status.node}`;
+  }
+
+  /** seed 001's getSyncStatus: outbox counts, cursors, migrations, last run. */
+  async status(now = Date.now()): Promise<InstanceStatus> {
+    const counts = await this.outbox.counts();
+    const [lastRun] = await this.runs.list(1);
+    const [lastOk] = await this.db.all<{ finished_at: string | null }>(
+      `SELECT finished_at FROM ${this.tables.runs} WHERE status = 'DONE' ORDER BY id DESC LIMIT 1`,
+    );
+    return {
+      instance: this.config.name,
+      outbox: { ...counts, oldestPendingAgeMs: counts.oldestPendingAt ? Math.max(0, now - Date.parse(counts.oldestPendingAt)) : null },
+      cursors: await this.state.all(),
+      migrations: await listMigrations(this.db, this.tables.migrations),
+      lastRun: lastRun ?? null,
+      lastSuccessAt: lastOk?.finished_at ?? null,
+      openConflicts: await this.conflicts.countOpen(),
+    };
+  }
+
+  /** Resets pull cursors of one entity or `all` (seed 001's resetSyncState). Local data is kept. */
+  async reset(entity: string): Promise<string[]> {
+    const names = entity === 'all' ? this.config.entities.map((e) => e.name) : this.selectEntities([entity]).map((e) => e.name);
+    await this.state.reset(names);
+    return names;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,87 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { PROTOCOL_VERSION } from '../protocol/index.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { checkProtocol } from './auth.js';
+import { toHubError } from './hub-error.js';
+import type { CommittedChange, HubStore } from './hub-store.js';
+import { LiveChannel } from './live.js';
+import { registerNodeRoutes } from './node-routes.js';
+
+export interface HubOptions {
+  readonly store: HubStore;
+  readonly logger?: Logger | false;
+  /** Entities the hub accepts; undefined accepts any well-formed name. */
+  readonly entities?: readonly string[];
+  /** Request body limit in bytes (default 16 MiB). */
+  readonly bodyLimit?: number;
+  /** Most changes in one push (default 5,000). */
+  readonly maxBatch?: number;
+  /** Largest pull page (default 10,000). */
+  readonly maxPullLimit?: number;
+}
+
+export interface Hub {
+  readonly app: FastifyInstance;
+  readonly store: HubStore;
+  /** Present once `listen` has attached socket.io to the HTTP server. */
+  live: LiveChannel | null;
+  listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+/** Builds the hub's Fastify app without listening (use `app.inject()` in tests, `listen()` to serve). */
+export function buildHub(opts: HubOptions): Hub {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
+  });
+  const hub: Hub = {
+    app,
+    store: opts.store,
+    live: null,
+    async listen(port, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+    },
+    async close() {
+      await hub.live?.close();
+      await app.close();
+    },
+  };
+  const onCommitted = (changes: readonly CommittedChange[]) => {
+    if (changes.length > 0) hub.live?.announce(changes);
+  };
+
+  app.addHook('onReady', () => {
+    hub.live = new LiveChannel(app.server, opts.store);
+  });
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.startsWith('/v1/')) checkProtocol(request);
+    done();
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const hubError = toHubError(error);
+    if (hubError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    void reply
+      .status(hubError.statusCode)
+      .headers(hubError.headers)
+      .send({ error: { code: hubError.code, message: hubError.message } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
+  });
+
+  app.get('/healthz', () => ({ ok: true, protocol: PROTOCOL_VERSION }));
+  registerNodeRoutes(app, {
+    store: opts.store,
+    entities: opts.entities,
+    maxBatch: opts.maxBatch ?? 5000,
+    maxPullLimit: opts.maxPullLimit ?? 10_000,
+    onCommitted,
+  });
+  registerAdminRoutes(app, { store: opts.store, entities: opts.entities, onCommitted });
+  return hub;
+}
