@@ -56,7 +56,7 @@ export async function pullEntity(
       );
     }
     cursor = page.cursor;
-    applied += result.upserted + result.deleted + result.ownEchoes;
+    applied += result.upserted + result.deleted;
     heldForPush += result.heldForPush;
     filled += result.filled;
     reporter.progress(applied);

@@ -1,0 +1,81 @@
+import { createLogger } from '../../core/logger.js';
+import { SqliteHubStore } from '../../hub/sqlite-hub-store.js';
+import { startHubServer } from '../../hub/server.js';
+import { UsageError, integer, list, parse } from '../usage.js';
+
+function hubDb(flag: string | undefined): string {
+  return flag ?? process.env.DOVETAIL_HUB_DB ?? 'dovetail-hub.db';
+}
+
+/** `dovetail hub` (serve until SIGINT/SIGTERM) and `dovetail hub keys …`. */
+export async function hubCommand(args: readonly string[]): Promise<number> {
+  if (args[0] === 'keys') return keysCommand(args.slice(1));
+  const { values, positionals } = parse(args, {
+    db: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    entities: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const logger = createLogger({ level: process.env.SYNC_DEBUG ? 'debug' : 'info', destination: 1 });
+  const server = await startHubServer({
+    dbPath: hubDb(values.db),
+    port: integer(values.port ?? process.env.DOVETAIL_HUB_PORT, 'port', 8787),
+    host: values.host ?? process.env.DOVETAIL_HUB_HOST ?? '127.0.0.1',
+    entities: list(values.entities),
+    logger,
+  });
+  logger.info({ url: server.url, db: hubDb(values.db) }, 'hub listening');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  logger.info('hub stopped');
+  return 0;
+}
+
+async function keysCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    db: { type: 'string' },
+    scope: { type: 'string' },
+    name: { type: 'string' },
+    admin: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const [action, ...rest] = positionals;
+  const store = new SqliteHubStore(hubDb(values.db));
+  try {
+    if (action === 'create') {
+      if (!values.scope) throw new UsageError('keys create needs --scope SCOPE (use * with --admin for every scope)');
+      if (!values.name) throw new UsageError('keys create needs --name NAME (the node or service the key is for)');
+      if (values.scope === '*' && !values.admin) throw new UsageError('scope * is only for admin keys (--admin)');
+      const { key, record } = await store.createKey({ role: values.admin ? 'admin' : 'node', scope: values.scope, name: values.name });
+      console.error(`created ${record.role} key ${record.keyId} for "${record.name}" on scope ${record.scope}; it is shown once:`);
+      console.log(key);
+      return 0;
+    }
+    if (action === 'list') {
+      const keys = await store.listKeys();
+      if (values.json) console.log(JSON.stringify(keys, null, 2));
+      else {
+        for (const k of keys) {
+          console.log(`${k.keyId}  ${k.role.padEnd(5)}  ${k.scope.padEnd(16)}  ${k.name.padEnd(20)}  ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`);
+        }
+      }
+      return 0;
+    }
+    if (action === 'revoke') {
+      if (rest.length !== 1) throw new UsageError('keys revoke needs one KEY_ID (see hub keys list)');
+      if (!(await store.revokeKey(rest[0]!))) {
+        console.error(`no active key ${rest[0]}`);
+        return 1;
+      }
+      console.log(`revoked ${rest[0]}`);
+      return 0;
+    }
+    throw new UsageError('hub keys needs one of: create, list, revoke');
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,126 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../core/config.js';
+import { silentLogger } from '../../core/logger.js';
+import { SyncEngine } from '../../core/sync-engine.js';
+import { startHubServer } from '../../hub/server.js';
+import { UsageError, parse } from '../usage.js';
+import { compareEntity } from './compare.js';
+import { SimulatedBackend, SimulatedPos } from './simulators.js';
+
+const SCOPE = 'pizzaria-centro';
+const EXAMPLE = fileURLToPath(new URL('../../../examples/restaurant.json', import.meta.url));
+
+const clock = () => new Date().toLocaleTimeString('en-GB', { hour12: false });
+const say = (line: string) => console.log(`${clock()}  ${line}`);
+
+/**
+ * `dovetail demo`: a hub and an agent on embedded SQLite in a temp folder, a simulated WhatsApp
+ * backend creating orders and a simulated POS editing the menu. With --duration it stops by itself,
+ * settles, and exits 0 only when the shop and the hub agree row for row.
+ */
+export async function demoCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, { duration: { type: 'string' }, dir: { type: 'string' }, interval: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const duration = values.duration === undefined ? Infinity : Number(values.duration);
+  if (!(duration > 0)) throw new UsageError(`--duration: expected seconds > 0, got "${values.duration}"`);
+  const intervalMs = values.interval === undefined ? 1000 : Number(values.interval) * 1000;
+  if (!(intervalMs >= 50)) throw new UsageError('--interval: expected seconds ≥ 0.05');
+
+  const dir = values.dir ? resolve(values.dir) : mkdtempSync(join(tmpdir(), 'dovetail-demo-'));
+  mkdirSync(dir, { recursive: true });
+  const server = await startHubServer({ dbPath: join(dir, 'hub.db'), port: 0 });
+  const nodeKey = (await server.hub.store.createKey({ role: 'node', scope: SCOPE, name: 'centro-pos' })).key;
+  const adminKey = (await server.hub.store.createKey({ role: 'admin', scope: SCOPE, name: 'whatsapp-backend' })).key;
+
+  const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
+  const configPath = join(dir, 'dovetail.json');
+  writeFileSync(configPath, JSON.stringify({ ...example, hub: { url: server.url, apiKey: nodeKey } }, null, 2), { mode: 0o600 });
+  const config = loadConfig(configPath, {});
+  const instance = config.instances[0]!;
+  const engine = await SyncEngine.open(instance, { logger: silentLogger() });
+  const pos = new Database(instance.database.path);
+  pos.pragma('busy_timeout = 5000');
+  const posSim = new SimulatedPos(pos);
+  const backend = new SimulatedBackend(server.url, adminKey, SCOPE);
+
+  say(`hub      ${server.url}  (scope ${SCOPE}, data in ${join(dir, 'hub.db')})`);
+  say(`agent    ${instance.database.path}  (config ${configPath})`);
+  say(`POS      menu seeded: ${posSim.seedMenu()} rows written locally, captured in the outbox`);
+
+  const totals = { pushed: 0, pulled: 0, conflicts: 0, runs: 0, failedRuns: 0 };
+  let lastDaily = 0;
+  const syncOnce = async (trigger: 'schedule' | 'manual') => {
+    const summary = await engine.sync({ trigger });
+    totals.runs++;
+    totals.pushed += summary.stats.pushed;
+    totals.pulled += summary.stats.pulled;
+    totals.conflicts += summary.stats.conflicts;
+    if (summary.status !== 'DONE') {
+      totals.failedRuns++;
+      say(`agent    run #${summary.runId} ${summary.status}: ${summary.error ?? ''}`);
+    }
+    const moved = Object.entries(summary.modules).filter(([, p]) => p.processed > 0);
+    if (moved.length > 0) {
+      say(`agent    run #${summary.runId}: ${moved.map(([m, p]) => `${m.startsWith('push') ? '↑' : '↓'} ${m.replace('pull:', '')} ${p.processed}`).join(', ')}`);
+    }
+    const numbered = pos.prepare('SELECT id, daily_number FROM orders WHERE daily_number > ? ORDER BY daily_number').all(lastDaily) as {
+      id: string;
+      daily_number: number;
+    }[];
+    for (const o of numbered) say(`agent    order ${o.id.slice(0, 8)} is today's #${o.daily_number} (sent back to the hub)`);
+    lastDaily = numbered.at(-1)?.daily_number ?? lastDaily;
+    return summary;
+  };
+
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const endAt = Date.now() + duration * 1000;
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => Promise<string | null> | string | null) =>
+    timers.push(
+      setInterval(() => {
+        void Promise.resolve()
+          .then(fn)
+          .then((line) => line && say(line))
+          .catch((error: unknown) => say(`error: ${(error as Error).message}`));
+      }, ms),
+    );
+  every(1300, () => backend.placeOrder());
+  every(2100, () => posSim.changePrice());
+  every(3700, () => posSim.noteCustomer());
+
+  while (!stopping && Date.now() < endAt) {
+    await syncOnce('schedule');
+    await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, endAt - Date.now()))));
+  }
+  timers.forEach(clearInterval);
+  say('stopping the simulators; settling the last changes…');
+  for (let i = 0; i < 5; i++) {
+    const s = await syncOnce('manual');
+    if (s.stats.pushed === 0 && s.stats.pulled === 0 && s.status === 'DONE') break;
+  }
+
+  const comparisons = [];
+  for (const entity of instance.entities) comparisons.push(await compareEntity(pos, server.hub.store, SCOPE, entity));
+  const counts = await engine.outbox.counts();
+  console.log('\nSummary');
+  console.log(`  runs ${totals.runs} (${totals.failedRuns} failed), rows pushed ${totals.pushed}, pulled ${totals.pulled}, conflicts ${totals.conflicts}`);
+  console.log(`  outbox: ${counts.pending} pending, ${counts.failed} failed`);
+  for (const c of comparisons) {
+    console.log(`  ${c.entity.padEnd(18)} local ${String(c.local).padStart(5)}  hub ${String(c.hub).padStart(5)}  ${c.mismatches.length === 0 ? 'agree' : `DIFFER: ${c.mismatches.slice(0, 3).join('; ')}`}`);
+  }
+  const agree = comparisons.every((c) => c.mismatches.length === 0) && counts.pending === 0 && counts.failed === 0;
+  console.log(agree ? '  both sides agree' : '  the two sides DO NOT agree');
+  pos.close();
+  await engine.close();
+  await server.close();
+  return agree ? 0 : 1;
+}

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { loadConfig, type Config, type InstanceConfig } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { SyncEngine } from '../core/sync-engine.js';
+
+export function configPath(flag: string | undefined): string {
+  const path = flag ?? process.env.DOVETAIL_CONFIG ?? 'dovetail.json';
+  if (!existsSync(path)) throw new ConfigError(`config file ${path} not found (pass --config FILE or set DOVETAIL_CONFIG)`);
+  return path;
+}
+
+export function selectInstances(config: Config, name: string | undefined): readonly InstanceConfig[] {
+  if (name === undefined) return config.instances;
+  const found = config.instances.filter((i) => i.name === name);
+  if (found.length === 0) {
+    throw new ConfigError(`no instance named "${name}" (configured: ${config.instances.map((i) => i.name).join(', ')})`);
+  }
+  return found;
+}
+
+/** Loads config, opens each selected instance's engine in turn and closes it afterwards. */
+export async function withEngines<T>(
+  flags: { config?: string; instance?: string },
+  fn: (engine: SyncEngine, config: Config) => Promise<T>,
+): Promise<T[]> {
+  const config = loadConfig(configPath(flags.config));
+  const logger = createLogger({ level: config.sync.debug ? 'debug' : 'warn' });
+  const out: T[] = [];
+  for (const instance of selectInstances(config, flags.instance)) {
+    const engine = await SyncEngine.open(instance, {
+      logger,
+      pushBatchSize: config.sync.pushBatchSize,
+      pullPageSize: config.sync.pullPageSize,
+      maxBackoffSeconds: config.sync.maxBackoffSeconds,
+    });
+    try {
+      out.push(await fn(engine, config));
+    } finally {
+      await engine.close();
+    }
+  }
+  return out;
+}
