@@ -1,7 +1,9 @@
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PROTOCOL_VERSION } from '../protocol/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { parseKey } from './api-keys.js';
 import { checkProtocol } from './auth.js';
 import { toHubError } from './hub-error.js';
 import type { CommittedChange, HubStore } from './hub-store.js';
@@ -19,6 +21,8 @@ export interface HubOptions {
   readonly maxBatch?: number;
   /** Largest pull page (default 10,000). */
   readonly maxPullLimit?: number;
+  /** Requests per key (or per IP without a key) per window; false disables (default 1,200 per minute). */
+  readonly rateLimit?: { readonly max: number; readonly windowMs: number } | false;
 }
 
 export interface Hub {
@@ -74,14 +78,29 @@ export function buildHub(opts: HubOptions): Hub {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
 
-  app.get('/healthz', () => ({ ok: true, protocol: PROTOCOL_VERSION }));
-  registerNodeRoutes(app, {
-    store: opts.store,
-    entities: opts.entities,
-    maxBatch: opts.maxBatch ?? 5000,
-    maxPullLimit: opts.maxPullLimit ?? 10_000,
-    onCommitted,
+  if (opts.rateLimit !== false) {
+    const limit = opts.rateLimit ?? { max: 1200, windowMs: 60_000 };
+    void app.register(rateLimit, {
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      // Keyed by the API key's public id, so one shop cannot starve another behind the same NAT.
+      keyGenerator: (request) => {
+        const key = request.headers['x-api-key'];
+        return (typeof key === 'string' && parseKey(key)?.id) || request.ip;
+      },
+    });
+  }
+  void app.register((scoped, _opts, done) => {
+    scoped.get('/healthz', { config: { rateLimit: false } }, () => ({ ok: true, protocol: PROTOCOL_VERSION }));
+    registerNodeRoutes(scoped, {
+      store: opts.store,
+      entities: opts.entities,
+      maxBatch: opts.maxBatch ?? 5000,
+      maxPullLimit: opts.maxPullLimit ?? 10_000,
+      onCommitted,
+    });
+    registerAdminRoutes(scoped, { store: opts.store, entities: opts.entities, onCommitted });
+    done();
   });
-  registerAdminRoutes(app, { store: opts.store, entities: opts.entities, onCommitted });
   return hub;
 }
