@@ -132,6 +132,12 @@ export class OutboxStore {
     ]);
   }
 
+  /** Highest seq ever written: grows with every captured change (a change detector for any engine). */
+  async lastSeq(): Promise<number> {
+    const [row] = await this.db.all<{ seq: number | null }>(`SELECT MAX(seq) AS seq FROM ${this.t.outbox}`);
+    return Number(row?.seq ?? 0);
+  }
+
   async counts(): Promise<OutboxCounts> {
     const [row] = await this.db.all<{ pending: number | null; failed: number | null; oldest: string | null }>(
       `SELECT SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,

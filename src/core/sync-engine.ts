@@ -27,7 +27,7 @@ export interface SyncOptions {
   /** Ignore per-entry back-off (a person asked for this sync). */
   readonly force?: boolean;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: Readonly<Record<string, ModuleProgress>>) => void;
+  readonly onProgress?: (progress: Readonly<Record<string, ModuleProgress>>, runId: number) => void;
 }
 
 export interface SyncSummary {
@@ -126,18 +126,28 @@ export class SyncEngine {
       outbox: this.outbox,
       state: this.state,
       conflicts: this.conflicts,
-      client: new HubClient({
-        url: config.hub.url,
-        apiKey: config.hub.apiKey,
-        timeoutMs: config.hub.timeoutMs,
-        onRetry: (attempt, error) => this.logger.debug({ attempt, error: describeError(error) }, 'retrying hub request'),
-      }),
+      client: this.makeClient(config.hub.apiKey),
       logger: this.logger,
       entities: new Map(config.entities.map((e) => [e.name, e])),
       columns,
       source,
       ...this.tuning,
     };
+  }
+
+  private makeClient(apiKey: string): HubClient {
+    return new HubClient({
+      url: this.config.hub.url,
+      apiKey,
+      timeoutMs: this.config.hub.timeoutMs,
+      onRetry: (attempt, error) => this.logger.debug({ attempt, error: describeError(error) }, 'retrying hub request'),
+    });
+  }
+
+  /** Uses a new API key from now on (e.g. after an auth error was fixed). */
+  setApiKey(apiKey: string): void {
+    this.ctx = { ...this.ctx, client: this.makeClient(apiKey) };
+    this.selfOrigin = null;
   }
 
   get client(): HubClient {
@@ -170,7 +180,7 @@ export class SyncEngine {
       modules.map((m) => [m, { status: 'pending', processed: 0, errors: 0 }]),
     );
     const signal = opts.signal ?? new AbortController().signal;
-    const emit = () => opts.onProgress?.({ ...progress });
+    const emit = () => opts.onProgress?.({ ...progress }, runId);
     const set = (module: string, value: Partial<ModuleProgress>) => {
       progress[module] = { ...progress[module]!, ...value };
       emit();

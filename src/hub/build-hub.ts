@@ -31,6 +31,8 @@ export interface Hub {
   /** Present once `listen` has attached socket.io to the HTTP server. */
   live: LiveChannel | null;
   listen(port: number, host?: string): Promise<{ port: number; url: string }>;
+  /** Revokes a key and drops its live sockets at once. */
+  revokeKey(keyId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,11 @@ export function buildHub(opts: HubOptions): Hub {
       const address = app.server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
       return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+    },
+    async revokeKey(keyId) {
+      const revoked = await opts.store.revokeKey(keyId);
+      hub.live?.disconnectKey(keyId);
+      return revoked;
     },
     async close() {
       await hub.live?.close();

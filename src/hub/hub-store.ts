@@ -58,6 +58,8 @@ export interface HubStore {
   listKeys(): Promise<KeyRecord[]>;
   revokeKey(keyId: string): Promise<boolean>;
   lookupKey(apiKey: string): Promise<KeyLookup>;
+  /** False once a key is revoked (or unknown). */
+  isKeyActive(keyId: string): Promise<boolean>;
 
   /** Applies a node's batch idempotently: a (node, source, seq) seen before gets its stored result. */
   push(

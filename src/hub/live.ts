@@ -11,8 +11,10 @@ export const LIVE_NAMESPACE = '/sync';
  */
 export class LiveChannel {
   readonly io: Server;
+  private readonly sweep: NodeJS.Timeout;
 
-  constructor(server: HttpServer, store: HubStore) {
+  /** `sweepMs`: how often connected keys are re-checked, so a key revoked elsewhere (CLI) is dropped. */
+  constructor(server: HttpServer, private readonly store: HubStore, sweepMs = 5000) {
     this.io = new Server(server, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
     const nsp = this.io.of(LIVE_NAMESPACE);
     nsp.use((socket, next) => {
@@ -20,7 +22,7 @@ export class LiveChannel {
       authenticate(store, apiKey).then(
         (principal) => {
           if (principal.role !== 'node') return next(new Error('forbidden: live channel needs a node key'));
-          socket.data = { keyId: principal.keyId };
+          (socket.data as { keyId?: string }).keyId = principal.keyId;
           void socket.join(`scope:${principal.scope}`);
           void socket.join(`key:${principal.keyId}`);
           next();
@@ -28,6 +30,19 @@ export class LiveChannel {
         (error: Error & { code?: string }) => next(new Error(`${error.code ?? 'unauthorized'}: ${error.message}`)),
       );
     });
+    this.sweep = setInterval(() => void this.dropRevoked(), sweepMs);
+    this.sweep.unref();
+  }
+
+  private async dropRevoked(): Promise<void> {
+    const keys = new Set<string>();
+    for (const socket of this.io.of(LIVE_NAMESPACE).sockets.values()) {
+      const keyId = (socket.data as { keyId?: string }).keyId;
+      if (keyId) keys.add(keyId);
+    }
+    for (const keyId of keys) {
+      if (!(await this.store.isKeyActive(keyId))) this.disconnectKey(keyId);
+    }
   }
 
   /** Announces the highest cursor per (scope, entity) of a commit. */
@@ -44,6 +59,7 @@ export class LiveChannel {
   }
 
   close(): Promise<void> {
+    clearInterval(this.sweep);
     return new Promise((resolve) => {
       void this.io.close(() => resolve());
     });

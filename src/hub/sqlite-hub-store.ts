@@ -117,6 +117,11 @@ export class SqliteHubStore implements HubStore {
     return Promise.resolve({ status: 'ok', principal: { keyId: row.id, role: row.role, scope: row.scope, name: row.name } });
   }
 
+  isKeyActive(keyId: string): Promise<boolean> {
+    const row = this.db.prepare<[string], { revoked_at: string | null }>('SELECT revoked_at FROM hub_keys WHERE id = ?').get(keyId);
+    return Promise.resolve(row !== undefined && row.revoked_at === null);
+  }
+
   push(
     principal: Principal,
     source: string,

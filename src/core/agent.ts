@@ -1,0 +1,312 @@
+import type { Logger } from 'pino';
+import { backoffMs } from './backoff.js';
+import { deriveState, type AgentStatus } from './connection-state.js';
+import { describeError } from './errors.js';
+import { LiveClient } from './live-client.js';
+import { Scheduler, intervalToCron } from './scheduler.js';
+import { SingleFlight } from './single-flight.js';
+import type { SyncRequest } from './sync-request.js';
+import type { SyncEngine, SyncSummary } from './sync-engine.js';
+import { SqliteAdapter } from './store/sqlite-adapter.js';
+
+export interface AgentOptions {
+  readonly engine: SyncEngine;
+  readonly logger: Logger;
+  /** Polling fallback (default 5 minutes). */
+  readonly intervalMinutes?: number;
+  /** Optional cron expression for a full resync (seed 000: `0 *\/6 * * *`). */
+  readonly fullResyncCron?: string;
+  /** Connect the live channel (default true). */
+  readonly live?: boolean;
+  /** How often to look for local commits, ms (default 40). */
+  readonly localPollMs?: number;
+  /** Debounce of live `changes` events, ms (default 5). */
+  readonly liveDebounceMs?: number;
+  /** Watchdog: the outbox is stalled when its oldest pending change is older than this (default 10 min). */
+  readonly stallAfterMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+type Listener = (status: AgentStatus) => void;
+
+const TRANSIENT = new Set(['network', 'timeout', 'server', 'rate_limited', 'bad_response']);
+const AUTH = new Set(['auth', 'forbidden']);
+
+/**
+ * The long-running agent of one instance: one single-flight sync loop fed by every trigger
+ * (startup, live events, local writes, schedule, manual), a live channel, a status snapshot.
+ */
+export class Agent {
+  private readonly flight: SingleFlight<SyncSummary>;
+  private readonly scheduler = new Scheduler();
+  private readonly listeners = new Set<Listener>();
+  private live: LiveClient | null = null;
+  private snapshot: AgentStatus;
+  private httpOk: boolean | null = null;
+  private authError = false;
+  private paused = false;
+  private pausedUntil: Date | null = null;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private localTimer: NodeJS.Timeout | null = null;
+  private liveTimer: NodeJS.Timeout | null = null;
+  private liveEntities = new Set<string>();
+  private lastDataVersion = -1;
+  private started = false;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.flight = new SingleFlight((request, signal) => this.execute(request, signal));
+    this.snapshot = {
+      instance: opts.engine.config.name,
+      state: 'polling',
+      liveConnected: false,
+      nextRetryAt: null,
+      pausedUntil: null,
+      lastSuccessAt: null,
+      lastAttemptAt: null,
+      lastError: null,
+      lastErrorCode: null,
+      pending: 0,
+      failed: 0,
+      oldestPendingAgeMs: null,
+      stalled: false,
+      conflicts: 0,
+      running: false,
+      currentRun: null,
+    };
+  }
+
+  get engine(): SyncEngine {
+    return this.opts.engine;
+  }
+
+  status(): AgentStatus {
+    return this.snapshot;
+  }
+
+  /** Calls `listener` on every status change; returns the unsubscribe. */
+  onStatus(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts every trigger and runs the startup sync (not awaited). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { engine } = this.opts;
+    const last = await engine.status();
+    this.snapshot = { ...this.snapshot, lastSuccessAt: last.lastSuccessAt };
+    await this.refreshCounts();
+    this.scheduler.every(intervalToCron(this.opts.intervalMinutes ?? 5), 'poll', () => this.trigger({ trigger: 'schedule', push: true, pull: 'all' }));
+    if (this.opts.fullResyncCron) {
+      this.scheduler.every(this.opts.fullResyncCron, 'full-resync', () => this.trigger({ trigger: 'schedule', push: true, pull: 'all', full: true }));
+    }
+    if (this.opts.live !== false) {
+      this.live = new LiveClient(engine.config.hub.url, engine.config.hub.apiKey, {
+        onConnect: () => {
+          this.opts.logger.info('live channel connected');
+          this.publish();
+          // Every (re)connect is a gap: pull everything by cursor.
+          void this.trigger({ trigger: 'live', push: true, pull: 'all' });
+        },
+        onDisconnect: (reason) => {
+          this.opts.logger.info({ reason }, 'live channel disconnected');
+          this.publish();
+        },
+        onChanges: (entity) => this.onLiveChanges(entity),
+        onAuthRejected: (message) => {
+          this.opts.logger.error({ message }, 'hub refused the live channel key');
+          this.authError = true;
+          this.publish();
+        },
+      });
+      this.live.start();
+    }
+    this.watchLocalWrites();
+    void this.trigger({ trigger: 'startup', push: true, pull: 'all' });
+  }
+
+  /** Stops triggers, lets the run in progress finish (drain), and leaves the engine open. */
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const timer of [this.retryTimer, this.pauseTimer, this.localTimer, this.liveTimer]) if (timer) clearTimeout(timer);
+    this.live?.stop();
+    await this.scheduler.stop();
+    await this.flight.idle();
+  }
+
+  /** "Sync now": runs even when offline or after an auth error (the key may have been fixed). */
+  syncNow(opts: { full?: boolean } = {}): Promise<SyncSummary> {
+    this.authError = false;
+    if (this.live && !this.live.connected) this.live.restart();
+    return this.flight.request({ trigger: 'manual', push: true, pull: 'all', full: opts.full, force: true });
+  }
+
+  cancel(): boolean {
+    return this.flight.cancel();
+  }
+
+  pause(until: Date | null): void {
+    this.paused = true;
+    this.pausedUntil = until;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    if (until) this.pauseTimer = setTimeout(() => this.resume(), Math.max(0, until.getTime() - Date.now()));
+    this.publish();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pausedUntil = null;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    this.publish();
+    void this.trigger({ trigger: 'manual', push: true, pull: 'all' });
+  }
+
+  /** A fixed key: reconnect and sync. */
+  setApiKey(apiKey: string): void {
+    this.opts.engine.setApiKey(apiKey);
+    this.authError = false;
+    this.live?.restart(apiKey);
+    void this.trigger({ trigger: 'manual', push: true, pull: 'all' });
+  }
+
+  /** Resolves when no run is in progress or queued. */
+  idle(): Promise<void> {
+    return this.flight.idle();
+  }
+
+  /** Automatic triggers are dropped while paused, after an auth error, or while backing off. */
+  private trigger(request: SyncRequest): Promise<SyncSummary | null> {
+    if (!this.started || this.paused || this.authError) return Promise.resolve(null);
+    if (this.retryTimer && request.trigger !== 'schedule') return Promise.resolve(null);
+    return this.flight.request(request);
+  }
+
+  private onLiveChanges(entity: string): void {
+    this.liveEntities.add(entity);
+    if (this.liveTimer) return;
+    this.liveTimer = setTimeout(() => {
+      this.liveTimer = null;
+      const entities = [...this.liveEntities];
+      this.liveEntities.clear();
+      void this.trigger({ trigger: 'live', push: false, pull: entities });
+    }, this.opts.liveDebounceMs ?? 5);
+  }
+
+  /** Notices commits by other connections (the POS) and pushes promptly, batched by the loop. */
+  private watchLocalWrites(): void {
+    const db = this.opts.engine.db;
+    const tick = async () => {
+      if (!this.started) return;
+      const version = db instanceof SqliteAdapter ? db.dataVersion() : await this.opts.engine.outbox.lastSeq();
+      if (version !== this.lastDataVersion) {
+        const first = this.lastDataVersion === -1;
+        this.lastDataVersion = version;
+        if (!first) {
+          await this.refreshCounts();
+          if (this.snapshot.pending > 0) void this.trigger({ trigger: 'local-write', push: true, pull: [] });
+        }
+      }
+      this.localTimer = setTimeout(() => void tick().catch(() => undefined), this.opts.localPollMs ?? 40);
+    };
+    void tick();
+  }
+
+  private async execute(request: SyncRequest, signal: AbortSignal): Promise<SyncSummary> {
+    const { engine, logger } = this.opts;
+    const pulled = engine.config.entities.filter((e) => e.direction !== 'push').map((e) => e.name);
+    const only = request.pull === 'all' ? undefined : request.pull.filter((e) => pulled.includes(e));
+    const wantsPull = request.pull === 'all' || (only?.length ?? 0) > 0;
+    this.snapshot = { ...this.snapshot, running: true, lastAttemptAt: new Date().toISOString(), currentRun: { id: null, progress: {} } };
+    this.publish();
+    const summary = await engine.sync({
+        trigger: request.trigger,
+        direction: request.push && wantsPull ? 'both' : request.push ? 'push' : 'pull',
+        only: request.push && !wantsPull ? undefined : only,
+        full: request.full,
+        force: request.force,
+        signal,
+      onProgress: (progress, runId) => {
+        this.snapshot = { ...this.snapshot, currentRun: { id: runId, progress } };
+        this.publish();
+      },
+    });
+    this.afterRun(summary);
+    logger[summary.status === 'DONE' ? 'debug' : 'warn'](
+      { run: summary.runId, trigger: request.trigger, status: summary.status, ...summary.stats, error: summary.error ?? undefined },
+      'sync run finished',
+    );
+    await this.refreshCounts();
+    this.snapshot = { ...this.snapshot, running: false, currentRun: null };
+    this.publish();
+    return summary;
+  }
+
+  private afterRun(summary: SyncSummary): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const code = summary.errorCode;
+    if (summary.status === 'DONE' || code === 'canceled') {
+      if (summary.status === 'DONE') {
+        this.failures = 0;
+        this.httpOk = true;
+        this.authError = false;
+        this.snapshot = { ...this.snapshot, lastSuccessAt: new Date().toISOString(), lastError: null, lastErrorCode: null, nextRetryAt: null };
+      }
+      return;
+    }
+    this.snapshot = { ...this.snapshot, lastError: summary.error, lastErrorCode: code };
+    if (code && AUTH.has(code)) {
+      this.authError = true;
+      this.httpOk = true;
+      this.live?.stop();
+      return;
+    }
+    if (code && TRANSIENT.has(code)) {
+      this.httpOk = code === 'bad_response' ? true : false;
+      this.failures++;
+      const delay = backoffMs(this.failures, { baseMs: 1000, maxMs: this.opts.maxBackoffMs ?? 300_000 });
+      const at = new Date(Date.now() + delay);
+      this.snapshot = { ...this.snapshot, nextRetryAt: at.toISOString() };
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        void this.trigger({ trigger: 'schedule', push: true, pull: 'all' });
+      }, delay);
+    } else {
+      this.httpOk = true;
+    }
+  }
+
+  private async refreshCounts(): Promise<void> {
+    const { engine } = this.opts;
+    const counts = await engine.outbox.counts();
+    const conflicts = await engine.conflicts.countOpen();
+    const age = counts.oldestPendingAt ? Math.max(0, Date.now() - Date.parse(counts.oldestPendingAt)) : null;
+    this.snapshot = {
+      ...this.snapshot,
+      pending: counts.pending,
+      failed: counts.failed,
+      oldestPendingAgeMs: age,
+      stalled: age !== null && age > (this.opts.stallAfterMs ?? 10 * 60_000),
+      conflicts,
+    };
+  }
+
+  private publish(): void {
+    const state = deriveState({
+      paused: this.paused,
+      authError: this.authError,
+      httpOk: this.httpOk,
+      liveConnected: this.live?.connected ?? false,
+    });
+    this.snapshot = {
+      ...this.snapshot,
+      state,
+      liveConnected: this.live?.connected ?? false,
+      pausedUntil: this.pausedUntil?.toISOString() ?? null,
+    };
+    for (const listener of this.listeners) listener(this.snapshot);
+  }
+}
