@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { SyncError, describeError } from '../core/errors.js';
 import { demoCommand } from './demo/demo-command.js';
+import { controlCommand } from './commands/control.js';
 import { hubCommand } from './commands/hub.js';
+import { runCommand } from './commands/run.js';
 import { outboxCommand, resetCommand, runsCommand, statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { HELP, UsageError } from './usage.js';
@@ -14,6 +16,10 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   runs: runsCommand,
   outbox: outboxCommand,
   hub: hubCommand,
+  run: runCommand,
+  cancel: (args) => controlCommand('cancel', args),
+  pause: (args) => controlCommand('pause', args),
+  resume: (args) => controlCommand('resume', args),
   demo: demoCommand,
 };
 

@@ -33,6 +33,10 @@ export function integer(value: string | undefined, name: string, fallback: numbe
 export const HELP = `dovetail — edge sync agent
 
 Usage:
+  dovetail run      [--config FILE] [--instance NAME]            the agent: live sync, schedule, control API
+  dovetail cancel   [--config FILE] [--instance NAME]            stop the running agent's current run
+  dovetail pause    [--for 15m|1h|until-tomorrow] [--config FILE] [--instance NAME]
+  dovetail resume   [--config FILE] [--instance NAME]
   dovetail sync     [--config FILE] [--instance NAME] [--only E,…|--skip E,…] [--direction push|pull|both] [--full] [--json]
   dovetail resync   [--config FILE] [--instance NAME] [--json]     full re-pull; unpushed local changes are kept
   dovetail status   [--config FILE] [--instance NAME] [--json]

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, entityName } from '../protocol/index.js';
 import { ConfigError } from './errors.js';
+import { intervalToCron, isValidCron } from './scheduler.js';
 import { IDENTIFIER } from './store/identifiers.js';
 
 const identifier = z.string().regex(IDENTIFIER, 'expected a SQL identifier (letters, digits, _; max 64)');
@@ -42,7 +43,11 @@ const instanceSchema = z.strictObject({
 
 const syncSchema = z.strictObject({
   intervalMinutes: z.number().positive().max(24 * 60).default(5),
-  cron: z.string().optional(),
+  /** Optional full-resync schedule, e.g. "0 *\/6 * * *" (seed 000). */
+  cron: z
+    .string()
+    .refine((v) => isValidCron(v), 'expected a cron expression such as "0 */6 * * *"')
+    .optional(),
   pushBatchSize: z.number().int().min(1).max(5000).default(1000),
   pullPageSize: z.number().int().min(1).max(10_000).default(2000),
   maxBackoffSeconds: z.number().int().min(1).max(86_400).default(300),
@@ -130,6 +135,11 @@ export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigE
       throw new ConfigError(`SYNC_INTERVAL_MINUTES: expected a positive number, got "${env.SYNC_INTERVAL_MINUTES}"`);
     }
     sync.intervalMinutes = minutes;
+  }
+  try {
+    intervalToCron(sync.intervalMinutes);
+  } catch (error) {
+    throw new ConfigError(`sync.intervalMinutes: ${(error as Error).message}`);
   }
   if (env.SYNC_DEBUG) sync.debug = ['1', 'true', 'yes'].includes(env.SYNC_DEBUG.toLowerCase());
 

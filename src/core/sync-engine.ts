@@ -57,6 +57,7 @@ export class SyncEngine {
   readonly conflicts: ConflictStore;
   private ctx!: EngineContext;
   private selfOrigin: string | null = null;
+  private currentApiKey: string | null = null;
 
   private constructor(
     readonly config: InstanceConfig,
@@ -144,8 +145,14 @@ export class SyncEngine {
     });
   }
 
+  /** The API key in use. */
+  get apiKey(): string {
+    return this.currentApiKey ?? this.config.hub.apiKey;
+  }
+
   /** Uses a new API key from now on (e.g. after an auth error was fixed). */
   setApiKey(apiKey: string): void {
+    this.currentApiKey = apiKey;
     this.ctx = { ...this.ctx, client: this.makeClient(apiKey) };
     this.selfOrigin = null;
   }

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { PROTOCOL_VERSION } from '../protocol/index.js';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -39,7 +39,7 @@ export interface Hub {
 /** Builds the hub's Fastify app without listening (use `app.inject()` in tests, `listen()` to serve). */
 export function buildHub(opts: HubOptions): Hub {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
   });
   const hub: Hub = {
@@ -108,6 +108,7 @@ export function buildHub(opts: HubOptions): Hub {
     });
     registerAdminRoutes(scoped, { store: opts.store, entities: opts.entities, onCommitted });
     done();
-  });
+    // Per-request lines would drown the log at sync rates: requests log at warn and above only.
+  }, { logLevel: 'warn' });
   return hub;
 }

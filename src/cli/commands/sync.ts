@@ -1,6 +1,7 @@
-import type { ModuleProgress } from '../../core/run-store.js';
 import type { SyncSummary } from '../../core/sync-engine.js';
-import { withEngines } from '../load.js';
+import { callAgent } from '../control/control-client.js';
+import { configPath, withEngines } from '../load.js';
+import { ProgressPrinter } from '../progress.js';
 import { UsageError, list, parse } from '../usage.js';
 
 const options = {
@@ -23,9 +24,22 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
     throw new UsageError(`--direction: expected push, pull or both, got "${direction}"`);
   }
   const full = opts.full ?? values.full ?? false;
+  if (!values.only && !values.skip && direction === 'both') {
+    // A running agent owns the loop: ask it, so two runs never overlap.
+    const viaAgent = await callAgent<(SyncSummary & { instance: string })[]>(configPath(values.config), 'POST', '/sync', {
+      instance: values.instance,
+      full,
+    });
+    if (viaAgent) {
+      if (values.json) console.log(JSON.stringify(viaAgent, null, 2));
+      else viaAgent.forEach((s) => console.log(`${summaryLine(s.instance, s, 0)} (by the running agent)`));
+      return viaAgent.some((s) => s.status !== 'DONE') ? 1 : 0;
+    }
+  }
   const summaries = await withEngines(values, async (engine) => {
-    const printed = new Set<string>();
     const started = Date.now();
+    const pending = (await engine.outbox.counts()).pending;
+    const printer = new ProgressPrinter(process.stdout, `[${engine.config.name}]`, { push: pending });
     if (!values.json) console.log(`[${engine.config.name}] ${full ? 'full resync' : 'sync'} with ${engine.client.url}`);
     const summary = await engine.sync({
       trigger: 'manual',
@@ -34,8 +48,9 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
       skip: list(values.skip),
       full,
       force: true,
-      onProgress: values.json ? undefined : (progress) => printFinished(engine.config.name, progress, printed),
+      onProgress: values.json ? undefined : (progress) => printer.update(progress),
     });
+    if (!values.json) printer.update(summary.modules, true);
     if (!values.json) console.log(summaryLine(engine.config.name, summary, Date.now() - started));
     return { instance: engine.config.name, ...summary };
   });
@@ -43,16 +58,7 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
   return summaries.some((s) => s.status !== 'DONE') ? 1 : 0;
 }
 
-function printFinished(instance: string, progress: Readonly<Record<string, ModuleProgress>>, printed: Set<string>): void {
-  for (const [module, p] of Object.entries(progress)) {
-    if (printed.has(module) || p.status === 'pending' || p.status === 'running') continue;
-    printed.add(module);
-    const detail = p.message ? ` — ${p.message}` : '';
-    console.log(`[${instance}] ${module.padEnd(24)} ${p.status.padEnd(8)} ${String(p.processed).padStart(7)} rows${detail}`);
-  }
-}
-
 function summaryLine(instance: string, s: SyncSummary, ms: number): string {
   const { pushed, pulled, conflicts, failed } = s.stats;
-  return `[${instance}] ${s.status} in ${ms} ms (run #${s.runId}): ${pushed} pushed, ${pulled} pulled, ${conflicts} conflicts, ${failed} rejected${s.error ? ` — ${s.error}` : ''}`;
+  return `[${instance}] ${s.status}${ms ? ` in ${ms} ms` : ''} (run #${s.runId}): ${pushed} pushed, ${pulled} pulled, ${conflicts} conflicts, ${failed} rejected${s.error ? ` — ${s.error}` : ''}`;
 }

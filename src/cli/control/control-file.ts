@@ -1,0 +1,31 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Where a running `dovetail run` tells local CLI commands how to reach it (mode 0600). */
+export interface ControlInfo {
+  readonly pid: number;
+  readonly port: number;
+  readonly token: string;
+}
+
+export function controlFilePath(configPath: string): string {
+  return join(dirname(resolve(configPath)), '.dovetail-control.json');
+}
+
+export function writeControlFile(path: string, info: ControlInfo): void {
+  writeFileSync(path, JSON.stringify(info), { mode: 0o600 });
+}
+
+export function readControlFile(path: string): ControlInfo | null {
+  try {
+    const info = JSON.parse(readFileSync(path, 'utf8')) as ControlInfo;
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return null;
+  }
+}
+
+export function removeControlFile(path: string): void {
+  rmSync(path, { force: true });
+}
