@@ -25,6 +25,8 @@ export interface AgentOptions {
   /** Watchdog: the outbox is stalled when its oldest pending change is older than this (default 10 min). */
   readonly stallAfterMs?: number;
   readonly maxBackoffMs?: number;
+  /** First live reconnect delay, ms (default 1000; grows to 30 s with jitter). */
+  readonly liveReconnectMs?: number;
 }
 
 type Listener = (status: AgentStatus) => void;
@@ -121,7 +123,7 @@ export class Agent {
           this.authError = true;
           this.publish();
         },
-      });
+      }, { reconnectDelayMs: this.opts.liveReconnectMs });
       this.live.start();
     }
     this.watchLocalWrites();

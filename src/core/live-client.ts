@@ -18,6 +18,7 @@ export interface LiveHandlers {
  */
 export class LiveClient {
   private socket: Socket | null = null;
+  private redial: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly url: string,
@@ -41,7 +42,15 @@ export class LiveClient {
       timeout: 10_000,
     });
     socket.on('connect', () => this.handlers.onConnect());
-    socket.on('disconnect', (reason) => this.handlers.onDisconnect(reason));
+    socket.on('disconnect', (reason) => {
+      this.handlers.onDisconnect(reason);
+      // socket.io does not reconnect after a server-side disconnect; a revoked key then meets the
+      // middleware's refusal and ends in onAuthRejected.
+      if (reason === 'io server disconnect') {
+        const delay = (this.opts.reconnectDelayMs ?? 1000) * (0.5 + Math.random());
+        this.redial = setTimeout(() => socket.connect(), delay);
+      }
+    });
     socket.on('connect_error', (error) => {
       // A middleware refusal leaves the socket inactive; transport errors keep it reconnecting.
       if (!socket.active) this.handlers.onAuthRejected(error.message);
@@ -61,6 +70,7 @@ export class LiveClient {
   }
 
   stop(): void {
+    if (this.redial) clearTimeout(this.redial);
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;

@@ -5,7 +5,7 @@ import { test as base } from 'vitest';
 import { parseConfig, type InstanceConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
-import { buildHub, type Hub } from '../../src/hub/build-hub.js';
+import { buildHub, type Hub, type HubOptions } from '../../src/hub/build-hub.js';
 import { SqliteHubStore } from '../../src/hub/sqlite-hub-store.js';
 
 export interface RunningHub {
@@ -19,10 +19,21 @@ export interface RunningHub {
 }
 
 /** A real hub on 127.0.0.1, port 0, storing in a SQLite file under `dir`. */
-export async function startHub(dir: string, opts: { entities?: readonly string[]; dbPath?: string; port?: number } = {}): Promise<RunningHub> {
+export async function startHub(
+  dir: string,
+  opts: {
+    entities?: readonly string[];
+    dbPath?: string;
+    port?: number;
+    rateLimit?: HubOptions['rateLimit'];
+    /** Runs before listening: the place to add Fastify hooks (fault injection, counters). */
+    configure?: (hub: Hub) => void;
+  } = {},
+): Promise<RunningHub> {
   const dbPath = opts.dbPath ?? join(dir, 'hub.db');
   const store = new SqliteHubStore(dbPath);
-  const hub = buildHub({ store, entities: opts.entities });
+  const hub = buildHub({ store, entities: opts.entities, rateLimit: opts.rateLimit });
+  opts.configure?.(hub);
   const { url } = await hub.listen(opts.port ?? 0);
   let stopped = false;
   return {
