@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** Where a running `dovetail run` tells local CLI commands how to reach it (mode 0600). */
 export interface ControlInfo {
@@ -8,8 +8,12 @@ export interface ControlInfo {
   readonly token: string;
 }
 
+/** `$DOVETAIL_RUNTIME_DIR/<name>.control.json`, or `.dovetail-control.json` beside the config. */
 export function controlFilePath(configPath: string): string {
-  return join(dirname(resolve(configPath)), '.dovetail-control.json');
+  const full = resolve(configPath);
+  const runtime = process.env.DOVETAIL_RUNTIME_DIR;
+  if (runtime) return join(runtime, `${basename(full).replace(/\.json$/, '')}.control.json`);
+  return join(dirname(full), '.dovetail-control.json');
 }
 
 export function writeControlFile(path: string, info: ControlInfo): void {
