@@ -1,11 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const liveDirs = new Set<string>();
 
 /** A fresh directory under the OS temp dir; `remove()` deletes it (idempotent). */
 export function tempDir(label: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `dovetail-bench-${label}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  liveDirs.add(path);
+  return {
+    path,
+    remove: () => {
+      rmSync(path, { recursive: true, force: true });
+      liveDirs.delete(path);
+    },
+  };
+}
+
+/** Removes temp dirs still around (interrupted run). */
+export function removeLeftoverDirs(): void {
+  for (const path of liveDirs) rmSync(path, { recursive: true, force: true });
+  liveDirs.clear();
 }
 
 /** Milliseconds since some fixed point, sub-millisecond resolution. */
@@ -56,4 +71,30 @@ export function progress(message: string): void {
 
 export function fmt(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/**
+ * Runs `fn`; with BENCH_CPU_PROF=<dir> set, the agent process's CPU is profiled for exactly that
+ * span and written to `<dir>/<name>.cpuprofile` (open in Chrome DevTools or speedscope).
+ */
+export async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+    const value = await fn();
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${name}.cpuprofile`);
+    writeFileSync(path, JSON.stringify(profile));
+    progress(`CPU profile of ${name} written to ${path}`);
+    return value;
+  } finally {
+    session.disconnect();
+  }
 }

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import { backoffMs } from './backoff.js';
 import { deriveState, type AgentStatus } from './connection-state.js';
-import { describeError } from './errors.js';
 import { LiveClient } from './live-client.js';
 import { Scheduler, intervalToCron } from './scheduler.js';
 import { SingleFlight } from './single-flight.js';

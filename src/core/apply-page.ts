@@ -5,6 +5,7 @@ import type { OutboxStore } from './outbox-store.js';
 import { keyValues, toSqlValue } from './row-codec.js';
 import type { StateStore } from './state-store.js';
 import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
+import { recordSynced, type SyncedRow } from './synced-rows.js';
 
 export interface ApplyContext {
   readonly db: DbAdapter;
@@ -16,6 +17,8 @@ export interface ApplyContext {
   readonly columns: readonly string[];
   /** `node:<name>` of this agent: its own changes coming back are not re-applied. */
   readonly selfOrigin: string;
+  /** A full resync rewrites even rows this agent wrote itself (they may have been lost locally). */
+  readonly full?: boolean;
   readonly now?: () => Date;
 }
 
@@ -48,13 +51,14 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
   return db.transaction(async (tx) => {
     await tx.run(`INSERT INTO ${q(t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
     const held = changes.length > 0 ? await ctx.outbox.pendingKeys(tx, entity.name) : new Set<string>();
+    const known = ctx.full ? new Map<string, number>() : await knownVersions(tx, ctx, changes.filter((c) => c.origin === ctx.selfOrigin));
     // The latest change per row wins within a page (the hub sends each row once, but be strict).
     const latest = new Map<string, PulledChange>();
     for (const change of changes) latest.set(change.key, change);
 
     const upserts: { key: string; data: RowData; version: number }[] = [];
     const deletes: { key: string; version: number }[] = [];
-    const versions: { key: string; version: number }[] = [];
+    const versions: SyncedRow[] = [];
     let heldForPush = 0;
     let ownEchoes = 0;
     for (const change of latest.values()) {
@@ -62,8 +66,9 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
         heldForPush++;
         continue;
       }
-      versions.push({ key: change.key, version: change.version });
-      if (change.origin === ctx.selfOrigin) {
+      versions.push({ key: change.key, version: change.version, data: change.op === 'delete' ? null : change.data });
+      // Our own push coming back: the local row already holds it when we recorded that version.
+      if (change.origin === ctx.selfOrigin && (known.get(change.key) ?? 0) >= change.version) {
         ownEchoes++;
       } else if (change.op === 'delete' || change.data === null) {
         deletes.push({ key: change.key, version: change.version });
@@ -75,7 +80,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
     const filled = await fillColumns(ctx, tx, upserts, now);
     await upsertRows(tx, ctx, upserts, local, unknown);
     await deleteRows(tx, ctx, deletes);
-    await recordVersions(tx, ctx, versions, at);
+    await recordSynced(tx, ctx, entity.name, versions, at);
     for (const f of filled) await ctx.outbox.enqueue(tx, entity.name, f.key, 'upsert', f.data);
     await ctx.state.advance(tx, entity.name, cursor, at);
     await tx.run(`DELETE FROM ${q(t.captureOff)}`);
@@ -91,22 +96,33 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
 }
 
 /**
- * Writes one remote row outside a page (a push conflict settled for the hub's side): capture
- * silenced, version recorded, in the caller's transaction.
+ * Writes one row locally outside a page (a settled conflict), in the caller's transaction, with
+ * capture silenced: null deletes it.
  */
-export async function writeRemoteRow(
+export async function writeLocalRow(
   tx: DbExecutor,
-  ctx: Omit<ApplyContext, 'selfOrigin' | 'state'>,
+  ctx: Pick<ApplyContext, 'db' | 't' | 'entity' | 'columns'>,
   key: string,
   data: RowData | null,
-  version: number,
 ): Promise<void> {
   const q = ctx.db.dialect.quote;
   await tx.run(`INSERT INTO ${q(ctx.t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
   if (data === null) await deleteRows(tx, ctx, [{ key }]);
   else await upsertRows(tx, ctx, [{ key, data }], new Set(ctx.columns), new Set());
-  await recordVersions(tx, ctx, [{ key, version }], new Date().toISOString());
   await tx.run(`DELETE FROM ${q(ctx.t.captureOff)}`);
+}
+
+async function knownVersions(tx: DbExecutor, ctx: ApplyContext, changes: readonly PulledChange[]): Promise<Map<string, number>> {
+  const known = new Map<string, number>();
+  for (let i = 0; i < changes.length; i += 500) {
+    const keys = changes.slice(i, i + 500).map((c) => c.key);
+    const rows = await tx.all<{ row_key: string; version: number }>(
+      `SELECT row_key, version FROM ${ctx.t.rows} WHERE entity = ? AND row_key IN (${keys.map(() => '?').join(', ')})`,
+      [ctx.entity.name, ...keys],
+    );
+    for (const r of rows) known.set(r.row_key, Number(r.version));
+  }
+  return known;
 }
 
 async function upsertRows(
@@ -156,22 +172,6 @@ async function deleteRows(tx: DbExecutor, ctx: Pick<ApplyContext, 'db' | 'entity
     ? `UPDATE ${q(entity.table)} SET ${q(entity.softDelete)} = 1 WHERE ${where}`
     : `DELETE FROM ${q(entity.table)} WHERE ${where}`;
   for (const row of rows) await tx.run(sql, keyValues(row.key, entity.key));
-}
-
-async function recordVersions(
-  tx: DbExecutor,
-  ctx: Pick<ApplyContext, 'db' | 't' | 'entity'>,
-  rows: readonly { key: string; version: number }[],
-  at: string,
-): Promise<void> {
-  const chunk = 500;
-  for (let i = 0; i < rows.length; i += chunk) {
-    const slice = rows.slice(i, i + chunk);
-    await tx.run(
-      ctx.db.dialect.upsert(ctx.t.rows, ['entity', 'row_key', 'version', 'synced_at'], ['entity', 'row_key'], slice.length),
-      slice.flatMap((r) => [ctx.entity.name, r.key, r.version, at]),
-    );
-  }
 }
 
 /**

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, entityName } from '../protocol/index.js';
 import { ConfigError } from './errors.js';
+import type { ConflictPolicy } from './merge.js';
 import { intervalToCron, isValidCron } from './scheduler.js';
 import { IDENTIFIER } from './store/identifiers.js';
 
@@ -22,7 +24,18 @@ const entitySchema = z.strictObject({
   table: identifier.optional(),
   key: z.union([identifier, z.array(identifier).min(1).max(8)]).default('id'),
   direction: z.enum(['push', 'pull', 'both']),
-  conflict: z.enum(['remote-wins', 'local-wins', 'newest-wins', 'field-priority', 'manual']).default('remote-wins'),
+  /** A strategy name, or field-priority with the fields each side owns. */
+  conflict: z
+    .union([
+      z.enum(['remote-wins', 'local-wins', 'newest-wins', 'manual']),
+      z.strictObject({
+        strategy: z.enum(['remote-wins', 'local-wins', 'newest-wins', 'field-priority', 'manual']),
+        local: z.array(identifier).optional(),
+        remote: z.array(identifier).optional(),
+        fallback: z.enum(['remote-wins', 'local-wins', 'newest-wins', 'manual']).optional(),
+      }),
+    ])
+    .default('remote-wins'),
   /** Column set to 1 when the hub deletes a row; without it the local row is deleted. */
   softDelete: identifier.optional(),
   /** Table definition used to create the table when it is missing (seed 000's ensureTablesExist). */
@@ -71,7 +84,7 @@ export interface EntityConfig {
   readonly table: string;
   readonly key: readonly string[];
   readonly direction: 'push' | 'pull' | 'both';
-  readonly conflict: EntityInput['conflict'];
+  readonly conflict: ConflictPolicy;
   readonly softDelete?: string;
   readonly create?: { readonly columns: Readonly<Record<string, string>> };
   readonly fill: Readonly<Record<string, 'daily-sequence'>>;
@@ -187,6 +200,15 @@ function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConf
         if (!(k in e.create.columns)) throw new ConfigError(`${at}[${i}].create.columns: missing key column "${k}"`);
       }
     }
+    const conflict: ConflictPolicy =
+      typeof e.conflict === 'string'
+        ? { strategy: e.conflict }
+        : { strategy: e.conflict.strategy, localFields: e.conflict.local, remoteFields: e.conflict.remote, fallback: e.conflict.fallback };
+    if (conflict.strategy === 'field-priority' && !conflict.localFields?.length && !conflict.remoteFields?.length) {
+      throw new ConfigError(`${at}[${i}].conflict: field-priority needs "local" and/or "remote" field lists`);
+    }
+    const overlap = conflict.localFields?.filter((f) => conflict.remoteFields?.includes(f)) ?? [];
+    if (overlap.length > 0) throw new ConfigError(`${at}[${i}].conflict: ${overlap.join(', ')} cannot be owned by both sides`);
     if (e.fill && e.direction === 'push') {
       throw new ConfigError(`${at}[${i}].fill: only pulled entities (direction pull or both) can fill columns`);
     }
@@ -195,7 +217,7 @@ function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConf
       table: e.table ?? e.name,
       key,
       direction: e.direction,
-      conflict: e.conflict,
+      conflict,
       softDelete: e.softDelete,
       create: e.create,
       fill: e.fill ?? {},
@@ -213,6 +235,7 @@ function checkHubUrl(url: string, field: string): void {
     throw new ConfigError(`${field}: "${url}" is not a URL`);
   }
   if (parsed.protocol === 'https:') return;
-  if (parsed.protocol === 'http:' && (LOOPBACK.has(parsed.hostname) || parsed.hostname.startsWith('127.'))) return;
+  const loopback = LOOPBACK.has(parsed.hostname) || (isIPv4(parsed.hostname) && parsed.hostname.startsWith('127.'));
+  if (parsed.protocol === 'http:' && loopback) return;
   throw new ConfigError(`${field}: "${url}" must use https:// (plain http is only allowed to a loopback address)`);
 }

@@ -25,10 +25,11 @@ export async function runMigrations(db: DbAdapter, table: string, migrations: re
   await db.exec(
     `CREATE TABLE IF NOT EXISTS ${q(table)} (id VARCHAR(255) PRIMARY KEY, description TEXT NOT NULL, executed_at VARCHAR(32) NOT NULL)`,
   );
+  const bad = migrations.filter((m) => !MIGRATION_ID.test(m.id)).map((m) => m.id);
+  if (bad.length > 0) throw new Error(`migration ids must read YYYY-MM-DD-NNN-short-name: ${bad.join(', ')}`);
   const done = new Set((await db.all<{ id: string }>(`SELECT id FROM ${q(table)}`)).map((r) => r.id));
   const applied: string[] = [];
   for (const migration of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
-    if (!MIGRATION_ID.test(migration.id)) throw new Error(`migration id "${migration.id}" must read YYYY-MM-DD-NNN-short-name`);
     if (done.has(migration.id)) continue;
     await db.transaction(async (tx) => {
       await migration.up(tx, async (sql) => {
@@ -97,6 +98,25 @@ export function agentMigrations(t: AgentTables): Migration[] {
           CREATE TABLE ${t.captureOff} (flag INTEGER PRIMARY KEY);
           CREATE TABLE ${t.sequences} (name TEXT NOT NULL, day TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (name, day));
         `),
+    },
+    {
+      id: '2026-11-22-002-conflict-bases',
+      description: 'Row snapshots as last synced (three-way merge base); conflict records keep base, merged row and fields',
+      up: (_db, ddl) =>
+        ddl(`
+          ALTER TABLE ${t.rows} ADD COLUMN data TEXT;
+          ALTER TABLE ${t.conflicts} ADD COLUMN base_data TEXT;
+          ALTER TABLE ${t.conflicts} ADD COLUMN merged_data TEXT;
+          ALTER TABLE ${t.conflicts} ADD COLUMN fields TEXT;
+          ALTER TABLE ${t.conflicts} ADD COLUMN local_at TEXT;
+          ALTER TABLE ${t.conflicts} ADD COLUMN remote_at TEXT;
+          CREATE INDEX ${t.conflicts}_by_status ON ${t.conflicts} (status, entity);
+        `),
+    },
+    {
+      id: '2026-11-22-003-run-owner',
+      description: 'Runs record the process running them, so a live run is not taken for a crashed one',
+      up: (_db, ddl) => ddl(`ALTER TABLE ${t.runs} ADD COLUMN owner TEXT`),
     },
   ];
 }

@@ -10,7 +10,11 @@ export interface OutboxEntry {
   readonly data: RowData | null;
   /** Hub version of the row as last synced (from `rows`), null for a row never synced. */
   readonly baseVersion: number | null;
+  /** The row as last synced (merge base), null when unknown. */
+  readonly baseData: RowData | null;
   readonly attempts: number;
+  /** When the latest local change was captured (ISO). */
+  readonly createdAt: string;
 }
 
 export interface FailedEntry {
@@ -38,10 +42,11 @@ export class OutboxStore {
   ) {}
 
   /**
-   * Pending entries in seq order, one per row: the latest state of each row, with the seq of its
-   * latest entry (acknowledging it clears the row's earlier ones). `force` ignores back-off.
+   * Up to `limit` rows with pending changes, in the order of their first pending change (parents
+   * before children), each with its latest state and the seq of its latest entry (acknowledging it
+   * clears the row's earlier ones). Rows held by an open manual conflict wait. `force` ignores back-off.
    */
-  async due(limit: number, now: Date, opts: { force: boolean; afterSeq?: number }): Promise<OutboxEntry[]> {
+  async due(limit: number, now: Date, opts: { force: boolean }): Promise<OutboxEntry[]> {
     const rows = await this.db.all<{
       seq: number;
       entity: string;
@@ -49,36 +54,43 @@ export class OutboxStore {
       op: 'upsert' | 'delete';
       data: string | null;
       base_version: number | null;
+      base_data: string | null;
       attempts: number;
+      created_at: string;
     }>(
-      `SELECT o.seq, o.entity, o.row_key, o.op, o.data, r.version AS base_version, o.attempts
-       FROM ${this.t.outbox} o LEFT JOIN ${this.t.rows} r ON r.entity = o.entity AND r.row_key = o.row_key
-       WHERE o.status = 'pending' AND o.seq > ? AND (? = 1 OR o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
-       ORDER BY o.seq LIMIT ?`,
-      [opts.afterSeq ?? 0, opts.force ? 1 : 0, now.toISOString(), limit],
+      `WITH due AS (
+         SELECT entity, row_key, MIN(seq) AS first_seq, MAX(seq) AS last_seq, MAX(attempts) AS attempts
+         FROM ${this.t.outbox}
+         WHERE status = 'pending' AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+         GROUP BY entity, row_key
+         ORDER BY first_seq LIMIT ?
+       )
+       SELECT o.seq, o.entity, o.row_key, o.op, o.data, r.version AS base_version, r.data AS base_data, d.attempts, o.created_at
+       FROM due d JOIN ${this.t.outbox} o ON o.seq = d.last_seq
+       LEFT JOIN ${this.t.rows} r ON r.entity = d.entity AND r.row_key = d.row_key
+       WHERE NOT EXISTS (SELECT 1 FROM ${this.t.outbox} h WHERE h.entity = d.entity AND h.row_key = d.row_key AND h.status = 'conflict')
+       ORDER BY d.first_seq`,
+      [opts.force ? 1 : 0, now.toISOString(), limit],
     );
-    const latest = new Map<string, OutboxEntry>();
-    for (const r of rows) {
-      const id = `${r.entity}\u0000${r.row_key}`;
-      // Keep the row's first position so parents still precede children within the batch.
-      const previous = latest.get(id);
-      if (previous) latest.delete(id);
-      latest.set(id, {
-        seq: r.seq,
-        entity: r.entity,
-        rowKey: r.row_key,
-        op: r.op,
-        data: r.data === null ? null : (JSON.parse(r.data) as RowData),
-        baseVersion: r.base_version,
-        attempts: Math.max(r.attempts, previous?.attempts ?? 0),
-      });
-    }
-    return [...latest.values()];
+    return rows.map((r) => ({
+      seq: r.seq,
+      entity: r.entity,
+      rowKey: r.row_key,
+      op: r.op,
+      data: r.data === null ? null : (JSON.parse(r.data) as RowData),
+      baseVersion: r.base_version,
+      baseData: r.base_data === null ? null : (JSON.parse(r.base_data) as RowData),
+      attempts: r.attempts,
+      createdAt: r.created_at,
+    }));
   }
 
-  /** Removes a row's entries up to `seq` once the hub has them. */
+  /**
+   * Removes a row's entries up to `seq` once the hub has them; older failed entries of the row go
+   * too, since the row's newer state has superseded them.
+   */
   async acknowledge(tx: DbExecutor, entity: string, rowKey: string, seq: number): Promise<void> {
-    await tx.run(`DELETE FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND seq <= ? AND status = 'pending'`, [
+    await tx.run(`DELETE FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND seq <= ? AND status IN ('pending', 'failed')`, [
       entity,
       rowKey,
       seq,
@@ -113,10 +125,26 @@ export class OutboxStore {
     });
   }
 
-  /** Keys of an entity's rows with pending local changes. */
+  /** Holds a row's entries up to `seq` while a manual conflict waits for a person. */
+  async hold(tx: DbExecutor, entity: string, rowKey: string, seq: number): Promise<void> {
+    await tx.run(
+      `UPDATE ${this.t.outbox} SET status = 'conflict' WHERE entity = ? AND row_key = ? AND seq <= ? AND status = 'pending'`,
+      [entity, rowKey, seq],
+    );
+  }
+
+  /** Drops every pending or held entry of a row (its resolution replaces them). */
+  async clearRow(tx: DbExecutor, entity: string, rowKey: string): Promise<void> {
+    await tx.run(`DELETE FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND status IN ('pending', 'conflict')`, [
+      entity,
+      rowKey,
+    ]);
+  }
+
+  /** Keys of an entity's rows with local changes not yet on the hub (pending or held by a conflict). */
   async pendingKeys(tx: DbExecutor, entity: string): Promise<Set<string>> {
     const rows = await tx.all<{ row_key: string }>(
-      `SELECT DISTINCT row_key FROM ${this.t.outbox} WHERE entity = ? AND status = 'pending'`,
+      `SELECT DISTINCT row_key FROM ${this.t.outbox} WHERE entity = ? AND status IN ('pending', 'conflict')`,
       [entity],
     );
     return new Set(rows.map((r) => r.row_key));

@@ -21,6 +21,7 @@ export async function pullEntity(
   entity: EntityConfig,
   selfOrigin: string,
   reporter: ModuleReporter,
+  opts: { full?: boolean } = {},
 ): Promise<PullOutcome> {
   let cursor = await ctx.state.cursor(entity.name);
   const columns = ctx.columns.get(entity.name) ?? [];
@@ -43,7 +44,7 @@ export async function pullEntity(
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
     if (page.changes.length === 0) break;
     const result = await applyPage(
-      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, selfOrigin },
+      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, selfOrigin, full: opts.full },
       page.changes,
       page.cursor,
     );

@@ -1,10 +1,11 @@
 import type { PushChange, PushResult } from '../protocol/index.js';
-import { writeRemoteRow } from './apply-page.js';
 import { backoffMs } from './backoff.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
 import { SyncError, describeError } from './errors.js';
 import type { OutboxEntry } from './outbox-store.js';
+import { settleConflict } from './settle-conflict.js';
 import type { DbExecutor } from './store/db-adapter.js';
+import { recordSynced } from './synced-rows.js';
 
 export interface PushOutcome {
   readonly pushed: number;
@@ -21,10 +22,10 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
   let pushed = 0;
   let conflicts = 0;
   let failed = 0;
-  let lastSeq = 0;
-  for (;;) {
+  // Each round settles every entry it sent; the bound only guards against a hub that never settles.
+  for (let round = 0; round < 100_000; round++) {
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
-    const batch = await ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force, afterSeq: lastSeq });
+    const batch = await ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force });
     if (batch.length === 0) break;
     let results: PushResult[];
     try {
@@ -59,7 +60,6 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
         }
       }
     });
-    lastSeq = Math.max(lastSeq, ...batch.map((e) => e.seq));
     reporter.progress(pushed + conflicts + failed);
   }
   return { pushed, conflicts, failed };
@@ -89,53 +89,7 @@ function toChange(entry: OutboxEntry): PushChange {
 
 async function settleApplied(ctx: EngineContext, tx: DbExecutor, entry: OutboxEntry, version: number): Promise<void> {
   await ctx.outbox.acknowledge(tx, entry.entity, entry.rowKey, entry.seq);
-  await tx.run(
-    `INSERT INTO ${ctx.t.rows} (entity, row_key, version, synced_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (entity, row_key) DO UPDATE SET version = excluded.version, synced_at = excluded.synced_at`,
-    [entry.entity, entry.rowKey, version, new Date().toISOString()],
-  );
-}
-
-/**
- * The hub's row moved past our base. remote-wins: the hub's row is written locally and our change
- * kept in the conflict record; local-wins: our change is re-sent on top of the hub's version.
- */
-async function settleConflict(
-  ctx: EngineContext,
-  tx: DbExecutor,
-  entry: OutboxEntry,
-  remote: { data: Record<string, unknown> | null; version: number; deleted: boolean },
-): Promise<void> {
-  const entity = ctx.entities.get(entry.entity);
-  const strategy = entity?.conflict ?? 'remote-wins';
-  const record = {
-    entity: entry.entity,
-    rowKey: entry.rowKey,
-    localData: entry.op === 'delete' ? null : entry.data,
-    remoteData: remote.deleted ? null : remote.data,
-    baseVersion: entry.baseVersion,
-    remoteVersion: remote.version,
-    strategy,
-    status: 'resolved' as const,
-  };
-  if (strategy === 'local-wins') {
-    await tx.run(
-      `INSERT INTO ${ctx.t.rows} (entity, row_key, version, synced_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (entity, row_key) DO UPDATE SET version = excluded.version, synced_at = excluded.synced_at`,
-      [entry.entity, entry.rowKey, remote.version, new Date().toISOString()],
-    );
-    await ctx.conflicts.record(tx, { ...record, resolution: 'local' });
-    return;
-  }
-  if (entity) {
-    await writeRemoteRow(
-      tx,
-      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, entity, columns: ctx.columns.get(entity.name) ?? [] },
-      entry.rowKey,
-      remote.deleted ? null : remote.data,
-      remote.version,
-    );
-  }
-  await ctx.outbox.acknowledge(tx, entry.entity, entry.rowKey, entry.seq);
-  await ctx.conflicts.record(tx, { ...record, resolution: 'remote' });
+  // The hub merges a push onto its row, so the new base is the old one with our fields on top.
+  const data = entry.op === 'delete' ? null : { ...(entry.baseData ?? {}), ...(entry.data ?? {}) };
+  await recordSynced(tx, ctx, entry.entity, [{ key: entry.rowKey, version, data }], new Date().toISOString());
 }

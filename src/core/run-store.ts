@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { AgentTables } from './agent-tables.js';
 import type { DbAdapter } from './store/db-adapter.js';
 
@@ -66,8 +67,8 @@ export class RunStore {
     const now = new Date().toISOString();
     const progress = Object.fromEntries(modules.map((m) => [m, { status: 'pending', processed: 0, errors: 0 }]));
     await this.db.run(
-      `INSERT INTO ${this.t.runs} (trigger, mode, status, progress, created_at, started_at) VALUES (?, ?, 'RUNNING', ?, ?, ?)`,
-      [trigger, mode, JSON.stringify(progress), now, now],
+      `INSERT INTO ${this.t.runs} (trigger, mode, status, progress, created_at, started_at, owner) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)`,
+      [trigger, mode, JSON.stringify(progress), now, now, OWNER],
     );
     const [row] = await this.db.all<{ id: number }>(`SELECT MAX(id) AS id FROM ${this.t.runs}`);
     return Number(row!.id);
@@ -103,14 +104,23 @@ export class RunStore {
     ]);
   }
 
-  /** Runs left RUNNING by a crash become FAILED; returns how many. */
+  /** Runs left RUNNING by a process that is gone become FAILED; returns how many. */
   async failInterrupted(): Promise<number> {
-    const result = await this.db.run(
-      `UPDATE ${this.t.runs} SET status = 'FAILED', error = 'interrupted (agent stopped during the run)', finished_at = ?
-       WHERE status IN ('RUNNING', 'QUEUED')`,
-      [new Date().toISOString()],
+    const open = await this.db.all<{ id: number; owner: string | null }>(
+      `SELECT id, owner FROM ${this.t.runs} WHERE status IN ('RUNNING', 'QUEUED')`,
     );
-    return result.changes;
+    let failed = 0;
+    for (const run of open) {
+      if (run.owner && ownerAlive(run.owner)) continue;
+      failed += (
+        await this.db.run(
+          `UPDATE ${this.t.runs} SET status = 'FAILED', error = 'interrupted (agent stopped during the run)', finished_at = ?
+           WHERE id = ? AND status IN ('RUNNING', 'QUEUED')`,
+          [new Date().toISOString(), run.id],
+        )
+      ).changes;
+    }
+    return failed;
   }
 
   async list(limit = 20): Promise<RunRecord[]> {
@@ -137,6 +147,21 @@ export class RunStore {
     if (!row?.id) return;
     await this.db.run(`DELETE FROM ${this.t.runLogs} WHERE run_id <= ?`, [row.id]);
     await this.db.run(`DELETE FROM ${this.t.runs} WHERE id <= ?`, [row.id]);
+  }
+}
+
+const OWNER = `${hostname()}:${process.pid}`;
+
+/** Whether the process that started a run still runs on this machine. */
+function ownerAlive(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  const pid = Number(owner.slice(at + 1));
+  if (owner.slice(0, at) !== hostname() || !Number.isInteger(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

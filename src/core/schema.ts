@@ -29,7 +29,9 @@ function keyExpr(ref: 'NEW' | 'OLD', key: readonly string[], q: (s: string) => s
 export async function installCapture(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): Promise<void> {
   const q = db.dialect.quote;
   const name = (suffix: string) => q(`${t.outbox}_${entity.name}_${suffix}`);
-  const json = (ref: 'NEW' | 'OLD') => `json_object(${columns.map((c) => `'${c}', ${ref}.${q(c)}`).join(', ')})`;
+  // JSON cannot hold BLOBs: they travel as hex text rather than failing the shop's own write.
+  const value = (ref: string, c: string) => `CASE WHEN typeof(${ref}.${q(c)}) = 'blob' THEN hex(${ref}.${q(c)}) ELSE ${ref}.${q(c)} END`;
+  const json = (ref: 'NEW' | 'OLD') => `json_object(${columns.map((c) => `'${c}', ${value(ref, c)}`).join(', ')})`;
   const quiet = `NOT EXISTS (SELECT 1 FROM ${q(t.captureOff)})`;
   const insert = (ref: 'NEW' | 'OLD', op: 'upsert' | 'delete') =>
     `INSERT INTO ${q(t.outbox)} (entity, row_key, op, data, created_at) VALUES ` +

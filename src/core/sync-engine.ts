@@ -239,7 +239,7 @@ export class SyncEngine {
       }
       set(module, { status: 'running' });
       try {
-        const out = await pullEntity(this.ctx, entity, this.selfOrigin!, reporter(module));
+        const out = await pullEntity(this.ctx, entity, this.selfOrigin!, reporter(module), { full: opts.full });
         stats.pulled += out.applied;
         set(module, { status: 'done', processed: out.applied });
         await this.runs.log(runId, 'info', module, `${out.applied} ${entity.name} synced`, {

@@ -49,7 +49,8 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRouteOption
       key: params.key,
       op: 'upsert',
       data: body.data,
-      baseVersion: body.baseVersion ?? undefined,
+      // omitted = last writer wins; null = the row must not exist yet.
+      baseVersion: body.baseVersion,
     });
     opts.onCommitted(committed);
     return answer(outcome);

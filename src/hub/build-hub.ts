@@ -39,8 +39,15 @@ export interface Hub {
 /** Builds the hub's Fastify app without listening (use `app.inject()` in tests, `listen()` to serve). */
 export function buildHub(opts: HubOptions): Hub {
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pino's Logger narrows Fastify's generic
     ...(opts.logger ? { loggerInstance: opts.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
+    // Row keys (up to 512 characters) travel percent-encoded in admin paths.
+    routerOptions: { maxParamLength: 8192 },
+    frameworkErrors: (error, _request, reply) => {
+      const raw = reply as unknown as { code(n: number): { send(body: unknown): void } };
+      raw.code(400).send({ error: { code: 'bad_request', message: error.message } });
+    },
   });
   const hub: Hub = {
     app,

@@ -43,11 +43,16 @@ export interface WriteRow {
   readonly data: RowData | null;
   /** undefined = no optimistic check (admin last-writer-wins). */
   readonly baseVersion?: number | null;
+  /** Upsert onto the current row's fields instead of replacing them (node pushes: a shop owns only its columns). */
+  readonly merge?: boolean;
 }
 
 export type WriteOutcome =
   | { readonly status: 'applied'; readonly version: number }
-  | { readonly status: 'conflict'; readonly remote: { data: RowData | null; version: number; deleted: boolean } };
+  | {
+      readonly status: 'conflict';
+      readonly remote: { data: RowData | null; version: number; deleted: boolean; updatedAt: string };
+    };
 
 /**
  * The hub's storage. Every write runs in one transaction that advances the scope's gapless

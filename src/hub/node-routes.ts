@@ -29,6 +29,10 @@ export function registerNodeRoutes(app: FastifyInstance, opts: NodeRouteOptions)
     if (body && Array.isArray(body.changes) && body.changes.length > opts.maxBatch) {
       throw new HubError('too_large', `batch of ${body.changes.length} changes exceeds the limit of ${opts.maxBatch}`);
     }
+    const announced = (body as { protocol?: unknown } | null)?.protocol;
+    if (announced !== undefined && announced !== PROTOCOL_VERSION) {
+      throw new HubError('protocol_mismatch', `push speaks protocol ${JSON.stringify(announced)}, this hub speaks ${PROTOCOL_VERSION}`);
+    }
     const push = parseOr400(pushRequest, body, 'push body');
     const validate = (change: PushChange) => {
       if (known && !known.has(change.entity)) return { code: 'unknown_entity', message: `unknown entity "${change.entity}"` };

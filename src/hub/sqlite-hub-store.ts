@@ -25,8 +25,8 @@ CREATE TABLE IF NOT EXISTS hub_rows (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hub_rows_by_version ON hub_rows (scope, entity, version);
 CREATE TABLE IF NOT EXISTS hub_receipts (
-  node TEXT NOT NULL, source TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL,
-  PRIMARY KEY (node, source, seq)
+  scope TEXT NOT NULL, node TEXT NOT NULL, source TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL,
+  created_at TEXT NOT NULL, PRIMARY KEY (scope, node, source, seq)
 ) WITHOUT ROWID;
 `;
 
@@ -66,10 +66,10 @@ export class SqliteHubStore implements HubStore {
          ON CONFLICT (scope, entity, key) DO UPDATE SET data = excluded.data, version = excluded.version,
          deleted = excluded.deleted, origin = excluded.origin, updated_at = excluded.updated_at`,
       ),
-      getReceipt: db.prepare<[string, string, number], { result: string }>(
-        'SELECT result FROM hub_receipts WHERE node = ? AND source = ? AND seq = ?',
+      getReceipt: db.prepare<[string, string, string, number], { result: string }>(
+        'SELECT result FROM hub_receipts WHERE scope = ? AND node = ? AND source = ? AND seq = ?',
       ),
-      putReceipt: db.prepare('INSERT INTO hub_receipts (node, source, seq, result, created_at) VALUES (?, ?, ?, ?, ?)'),
+      putReceipt: db.prepare('INSERT INTO hub_receipts (scope, node, source, seq, result, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       pull: db.prepare<[string, string, number, number], RowRecord>(
         `SELECT key, data, version, deleted, origin, updated_at FROM hub_rows
          WHERE scope = ? AND entity = ? AND version > ? ORDER BY version LIMIT ?`,
@@ -134,7 +134,9 @@ export class SqliteHubStore implements HubStore {
       const committed: CommittedChange[] = [];
       const now = new Date().toISOString();
       for (const change of changes) {
-        const seen = this.stmts.getReceipt.get(principal.keyId, source, change.seq);
+        // Receipts belong to the node (not its key, which may be rotated) and exist only for
+        // applied changes: a conflict or rejection wrote nothing, so asking again is safe.
+        const seen = this.stmts.getReceipt.get(principal.scope, principal.name, source, change.seq);
         if (seen) {
           results.push(JSON.parse(seen.result) as PushResult);
           continue;
@@ -144,12 +146,14 @@ export class SqliteHubStore implements HubStore {
         if (invalid) {
           result = { seq: change.seq, status: 'rejected', error: invalid };
         } else {
-          const outcome = this.write(principal.scope, origin, change, now, committed);
+          const outcome = this.write(principal.scope, origin, { ...change, merge: true }, now, committed);
           result = outcome.status === 'applied'
             ? { seq: change.seq, status: 'applied', version: outcome.version }
             : { seq: change.seq, status: 'conflict', remote: outcome.remote };
         }
-        this.stmts.putReceipt.run(principal.keyId, source, change.seq, JSON.stringify(result), now);
+        if (result.status === 'applied') {
+          this.stmts.putReceipt.run(principal.scope, principal.name, source, change.seq, JSON.stringify(result), now);
+        }
         results.push(result);
       }
       return { results, committed };
@@ -217,6 +221,10 @@ export class SqliteHubStore implements HubStore {
   /** One row write inside the caller's transaction: optimistic check, cursor bump, row upsert. */
   private write(scope: string, origin: string, row: WriteRow, now: string, committed: CommittedChange[]): WriteOutcome {
     const current = this.stmts.getRow.get(scope, row.entity, row.key);
+    // Deleting a row that is already gone agrees with the hub whatever the base.
+    if (row.op === 'delete' && (!current || current.deleted)) {
+      return { status: 'applied', version: current?.version ?? 0 };
+    }
     if (row.baseVersion !== undefined) {
       const currentVersion = current ? current.version : null;
       const expected = row.baseVersion;
@@ -229,16 +237,16 @@ export class SqliteHubStore implements HubStore {
             data: current.deleted ? null : (JSON.parse(current.data ?? 'null') as RowData | null),
             version: current.version,
             deleted: current.deleted === 1,
+            updatedAt: current.updated_at,
           },
         };
       }
     }
-    if (row.op === 'delete' && (!current || current.deleted)) {
-      return { status: 'applied', version: current?.version ?? 0 };
-    }
     const { head } = this.stmts.bumpHead.get(scope) as { head: number };
     const deleted = row.op === 'delete';
-    this.stmts.putRow.run(scope, row.entity, row.key, deleted ? null : JSON.stringify(row.data ?? {}), head, deleted ? 1 : 0, origin, now);
+    const data =
+      row.merge && current && !current.deleted && current.data ? { ...(JSON.parse(current.data) as RowData), ...row.data } : (row.data ?? {});
+    this.stmts.putRow.run(scope, row.entity, row.key, deleted ? null : JSON.stringify(data), head, deleted ? 1 : 0, origin, now);
     committed.push({ scope, entity: row.entity, cursor: head });
     return { status: 'applied', version: head };
   }

@@ -45,7 +45,13 @@ export const pushResult = z.discriminatedUnion('status', [
     seq: z.number().int(),
     status: z.literal('conflict'),
     /** The hub's current row: data null when it is deleted or absent. */
-    remote: z.strictObject({ data: rowData.nullable(), version: z.number().int(), deleted: z.boolean() }),
+    remote: z.strictObject({
+      data: rowData.nullable(),
+      version: z.number().int(),
+      deleted: z.boolean(),
+      /** When the hub's row last changed (hub clock), for newest-wins. */
+      updatedAt: z.string().optional(),
+    }),
   }),
   z.strictObject({
     seq: z.number().int(),

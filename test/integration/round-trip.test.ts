@@ -25,9 +25,9 @@ test('local writes reach the hub and hub writes reach the local table, with no e
     expect(first.stats.pushed).toBe(2);
 
     const rows = await hub.store.adminList('shop-1', 'products', { since: 0, limit: 10, includeDeleted: false });
-    expect(rows.map((r) => [r.key, r.data?.price])).toEqual([
-      ['p2', 2],
+    expect(rows.map((r) => [r.key, r.data?.price]).sort()).toEqual([
       ['p1', 11],
+      ['p2', 2],
     ]);
     const order = pos.prepare("SELECT id, total, status, daily_number FROM orders WHERE id = 'o1'").get();
     expect(order).toEqual({ id: 'o1', total: 21, status: 'new', daily_number: 1 });

@@ -1,0 +1,31 @@
+/**
+ * A point-of-sale application in its own process, writing to the shop database while the agent
+ * works:  node --import tsx test/helpers/pos-child.ts DB_PATH TABLE
+ * Inserts rows (id "pos-1", "pos-2", …) into TABLE, one transaction each, yielding to the event loop
+ * between writes. Prints "started" after the first commit; when its stdin ends it stops and prints
+ * "done N" (N rows committed).
+ */
+import Database from 'better-sqlite3';
+
+const [path, table] = process.argv.slice(2);
+if (!path || !table || !/^[a-z_]+$/.test(table)) throw new Error('usage: pos-child.ts DB_PATH TABLE');
+const db = new Database(path);
+db.pragma('busy_timeout = 10000');
+const insert = db.prepare(`INSERT INTO "${table}" (id, name, price) VALUES (?, ?, ?)`);
+let written = 0;
+let stopping = false;
+process.stdin.on('end', () => (stopping = true));
+process.stdin.resume();
+
+function step(): void {
+  if (stopping) {
+    db.close();
+    process.stdout.write(`done ${written}\n`);
+    return;
+  }
+  written++;
+  insert.run(`pos-${written}`, `item ${written}`, written);
+  if (written === 1) process.stdout.write('started\n');
+  setImmediate(step);
+}
+step();
