@@ -51,6 +51,8 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
   return db.transaction(async (tx) => {
     await tx.run(`INSERT INTO ${q(t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
     const held = changes.length > 0 ? await ctx.outbox.pendingKeys(tx, entity.name) : new Set<string>();
+    // The merge base is only needed where the shop writes too.
+    const keepSnapshot = entity.direction !== 'pull' || Object.keys(entity.fill).length > 0;
     const known = ctx.full ? new Map<string, number>() : await knownVersions(tx, ctx, changes.filter((c) => c.origin === ctx.selfOrigin));
     // The latest change per row wins within a page (the hub sends each row once, but be strict).
     const latest = new Map<string, PulledChange>();
@@ -66,7 +68,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
         heldForPush++;
         continue;
       }
-      versions.push({ key: change.key, version: change.version, data: change.op === 'delete' ? null : change.data });
+      versions.push({ key: change.key, version: change.version, data: keepSnapshot && change.op !== 'delete' ? change.data : null });
       // Our own push coming back: the local row already holds it when we recorded that version.
       if (change.origin === ctx.selfOrigin && (known.get(change.key) ?? 0) >= change.version) {
         ownEchoes++;
@@ -133,35 +135,56 @@ async function upsertRows(
   unknown: Set<string>,
 ): Promise<void> {
   const { entity } = ctx;
-  // Rows are grouped by their column set so each group is one multi-row statement shape.
-  const groups = new Map<string, { columns: string[]; values: SqlValue[][] }>();
+  // Rows are grouped by column set, each group one multi-row statement shape; consecutive rows
+  // with the same field names (the usual case) reuse the previous row's group without lookups.
+  const groups = new Map<string, { columns: string[]; params: SqlValue[] }>();
+  let lastNames: string[] | null = null;
+  let group: { columns: string[]; params: SqlValue[] } | null = null;
   for (const row of rows) {
-    const data = { ...row.data };
-    const keys = keyValues(row.key, entity.key);
-    entity.key.forEach((k, i) => {
-      if (data[k] === undefined || data[k] === null) data[k] = keys[i];
-    });
-    const columns: string[] = [];
-    for (const name of Object.keys(data)) {
-      if (local.has(name)) columns.push(name);
-      else unknown.add(name);
+    const data = row.data;
+    const names = Object.keys(data);
+    if (!group || !lastNames || !sameNames(names, lastNames)) {
+      const columns = names.filter((name) => {
+        if (local.has(name)) return true;
+        unknown.add(name);
+        return false;
+      });
+      for (const extra of [...entity.key, ...(entity.softDelete && local.has(entity.softDelete) ? [entity.softDelete] : [])]) {
+        if (!columns.includes(extra)) columns.push(extra);
+      }
+      const signature = columns.join('\u0000');
+      group = groups.get(signature) ?? null;
+      if (!group) groups.set(signature, (group = { columns, params: [] }));
+      lastNames = names;
     }
-    if (entity.softDelete && local.has(entity.softDelete) && !(entity.softDelete in data)) {
-      columns.push(entity.softDelete);
-      data[entity.softDelete] = 0;
+    let keys: SqlValue[] | null = null;
+    for (const column of group.columns) {
+      const value = data[column];
+      if (value !== undefined && value !== null) {
+        group.params.push(toSqlValue(value));
+      } else if (entity.key.includes(column)) {
+        keys ??= keyValues(row.key, entity.key);
+        group.params.push(keys[entity.key.indexOf(column)] ?? null);
+      } else {
+        group.params.push(column === entity.softDelete && value === undefined ? 0 : null);
+      }
     }
-    const signature = columns.join('\u0000');
-    let group = groups.get(signature);
-    if (!group) groups.set(signature, (group = { columns, values: [] }));
-    group.values.push(columns.map((c) => toSqlValue(data[c])));
   }
-  for (const { columns, values } of groups.values()) {
-    const chunk = Math.max(1, Math.min(500, Math.floor(MAX_VARIABLES / columns.length)));
-    for (let i = 0; i < values.length; i += chunk) {
-      const slice = values.slice(i, i + chunk);
-      await tx.run(ctx.db.dialect.upsert(entity.table, columns, entity.key, slice.length), slice.flat());
+  for (const { columns, params } of groups.values()) {
+    const width = columns.length;
+    const total = params.length / width;
+    const chunk = Math.max(1, Math.min(500, Math.floor(MAX_VARIABLES / width)));
+    for (let i = 0; i < total; i += chunk) {
+      const count = Math.min(chunk, total - i);
+      await tx.run(ctx.db.dialect.upsert(entity.table, columns, entity.key, count), params.slice(i * width, (i + count) * width));
     }
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 async function deleteRows(tx: DbExecutor, ctx: Pick<ApplyContext, 'db' | 'entity'>, rows: readonly { key: string }[]): Promise<void> {

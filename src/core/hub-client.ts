@@ -8,7 +8,7 @@ import {
   describeIssues,
   errorBody,
   hubStatus,
-  pullResponse,
+  checkPullResponse,
   pushResponse,
   type HubStatus,
   type PullResponse,
@@ -80,26 +80,39 @@ export class HubClient {
     });
   }
 
-  pull(entity: string, since: number, limit: number, signal?: AbortSignal): Promise<PullResponse> {
-    return this.request(pullResponse, { method: 'GET', url: '/v1/pull', params: { entity, since, limit }, signal });
+  async pull(entity: string, since: number, limit: number, signal?: AbortSignal): Promise<PullResponse> {
+    const body = await this.raw({ method: 'GET', url: '/v1/pull', params: { entity, since, limit }, signal });
+    const checked = checkPullResponse(body);
+    if (!checked.ok) throw badResponse('GET /v1/pull', checked.error);
+    return checked.page;
   }
 
-  private async request<T extends z.ZodType>(
-    schema: T,
-    config: { method: string; url: string; data?: unknown; params?: object; signal?: AbortSignal },
-  ): Promise<z.infer<T>> {
-    let body: unknown;
+  private async raw(config: RequestConfig): Promise<unknown> {
     try {
-      body = (await this.http.request(config)).data;
+      return (await this.http.request(config)).data;
     } catch (error) {
       throw toSyncError(error);
     }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      throw new SyncError('bad_response', `hub answered ${config.method} ${config.url} with an unexpected body: ${describeIssues(parsed.error).slice(0, 500)}`);
-    }
+  }
+
+  private async request<T extends z.ZodType>(schema: T, config: RequestConfig): Promise<z.infer<T>> {
+    const parsed = schema.safeParse(await this.raw(config));
+    if (!parsed.success) throw badResponse(`${config.method} ${config.url}`, parsed.error);
     return parsed.data;
   }
+}
+
+interface RequestConfig {
+  readonly method: string;
+  readonly url: string;
+  readonly data?: unknown;
+  readonly params?: object;
+  readonly signal?: AbortSignal;
+}
+
+function badResponse(what: string, error: z.ZodError | undefined): SyncError {
+  const detail = error ? describeIssues(error).slice(0, 500) : 'unreadable body';
+  return new SyncError('bad_response', `hub answered ${what} with an unexpected body: ${detail}`);
 }
 
 /** Classifies an axios failure: network, timeout, auth, rate limit, server or a rejected request. */

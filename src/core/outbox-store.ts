@@ -15,6 +15,18 @@ export interface OutboxEntry {
   readonly attempts: number;
   /** When the latest local change was captured (ISO). */
   readonly createdAt: string;
+  /** Every pending entry of the row this state covers (settled together). */
+  readonly covered: readonly number[];
+}
+
+interface QueuedRow {
+  seq: number;
+  entity: string;
+  row_key: string;
+  op: 'upsert' | 'delete';
+  data: string | null;
+  attempts: number;
+  created_at: string;
 }
 
 export interface FailedEntry {
@@ -46,55 +58,90 @@ export class OutboxStore {
    * before children), each with its latest state and the seq of its latest entry (acknowledging it
    * clears the row's earlier ones). Rows held by an open manual conflict wait. `force` ignores back-off.
    */
-  async due(limit: number, now: Date, opts: { force: boolean }): Promise<OutboxEntry[]> {
-    const rows = await this.db.all<{
-      seq: number;
-      entity: string;
-      row_key: string;
-      op: 'upsert' | 'delete';
-      data: string | null;
-      base_version: number | null;
-      base_data: string | null;
-      attempts: number;
-      created_at: string;
-    }>(
-      `WITH due AS (
-         SELECT entity, row_key, MIN(seq) AS first_seq, MAX(seq) AS last_seq, MAX(attempts) AS attempts
-         FROM ${this.t.outbox}
-         WHERE status = 'pending' AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ?)
-         GROUP BY entity, row_key
-         ORDER BY first_seq LIMIT ?
-       )
-       SELECT o.seq, o.entity, o.row_key, o.op, o.data, r.version AS base_version, r.data AS base_data, d.attempts, o.created_at
-       FROM due d JOIN ${this.t.outbox} o ON o.seq = d.last_seq
-       LEFT JOIN ${this.t.rows} r ON r.entity = d.entity AND r.row_key = d.row_key
-       WHERE NOT EXISTS (SELECT 1 FROM ${this.t.outbox} h WHERE h.entity = d.entity AND h.row_key = d.row_key AND h.status = 'conflict')
-       ORDER BY d.first_seq`,
-      [opts.force ? 1 : 0, now.toISOString(), limit],
+  async due(limit: number, now: Date, opts: { force: boolean; exclude?: ReadonlySet<string> }): Promise<OutboxEntry[]> {
+    // Rows held by an open manual conflict, and rows the caller has in flight, are skipped.
+    const held = new Set<string>(opts.exclude);
+    const open = new Set(
+      (await this.db.all<{ entity: string; row_key: string }>(`SELECT entity, row_key FROM ${this.t.conflicts} WHERE status = 'open'`)).map(
+        (r) => `${r.entity}\u0000${r.row_key}`,
+      ),
     );
-    return rows.map((r) => ({
-      seq: r.seq,
-      entity: r.entity,
-      rowKey: r.row_key,
-      op: r.op,
-      data: r.data === null ? null : (JSON.parse(r.data) as RowData),
-      baseVersion: r.base_version,
-      baseData: r.base_data === null ? null : (JSON.parse(r.base_data) as RowData),
-      attempts: r.attempts,
-      createdAt: r.created_at,
-    }));
+    for (const id of open) held.add(id);
+    // Walk the queue in seq order until `limit` distinct rows are found, keeping each row's latest entry.
+    const picked = new Map<string, { latest: QueuedRow; attempts: number; covered: number[] }>();
+    let after = 0;
+    let exhausted = false;
+    while (picked.size < limit) {
+      const chunk = await this.db.all<QueuedRow>(
+        `SELECT seq, entity, row_key, op, data, attempts, created_at FROM ${this.t.outbox}
+         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+         ORDER BY seq LIMIT ?`,
+        [after, opts.force ? 1 : 0, now.toISOString(), limit],
+      );
+      for (const r of chunk) {
+        const id = `${r.entity}\u0000${r.row_key}`;
+        if (held.has(id)) continue;
+        const known = picked.get(id);
+        if (known) picked.set(id, { latest: r, attempts: Math.max(known.attempts, r.attempts), covered: [...known.covered, r.seq] });
+        else if (picked.size < limit) picked.set(id, { latest: r, attempts: r.attempts, covered: [r.seq] });
+      }
+      if (chunk.length < limit) {
+        exhausted = true;
+        break;
+      }
+      after = chunk[chunk.length - 1]!.seq;
+    }
+    if (picked.size === 0) return [];
+    const pairs = [...picked.values()].map(({ latest }) => [latest.entity, latest.row_key] as const);
+    const tuples = pairs.map(() => '(?, ?)').join(', ');
+    const params = pairs.flat();
+    if (!exhausted) {
+      // Later entries of the picked rows, past the part of the queue walked above.
+      const newer = await this.db.all<QueuedRow>(
+        `SELECT seq, entity, row_key, op, data, attempts, created_at FROM ${this.t.outbox}
+         WHERE status = 'pending' AND seq > ? AND (entity, row_key) IN (${tuples}) ORDER BY seq`,
+        [after, ...params],
+      );
+      for (const r of newer) {
+        const id = `${r.entity}\u0000${r.row_key}`;
+        const known = picked.get(id)!;
+        picked.set(id, { latest: r, attempts: Math.max(known.attempts, r.attempts), covered: [...known.covered, r.seq] });
+      }
+    }
+    const bases = new Map(
+      (
+        await this.db.all<{ entity: string; row_key: string; version: number; data: string | null }>(
+          `SELECT entity, row_key, version, data FROM ${this.t.rows} WHERE (entity, row_key) IN (${tuples})`,
+          params,
+        )
+      ).map((r) => [`${r.entity}\u0000${r.row_key}`, r]),
+    );
+    return [...picked.entries()].map(([id, { latest, attempts, covered }]) => {
+      const base = bases.get(id);
+      return {
+        seq: latest.seq,
+        entity: latest.entity,
+        rowKey: latest.row_key,
+        op: latest.op,
+        data: latest.data === null ? null : (JSON.parse(latest.data) as RowData),
+        baseVersion: base ? Number(base.version) : null,
+        baseData: base?.data ? (JSON.parse(base.data) as RowData) : null,
+        attempts,
+        createdAt: latest.created_at,
+        covered,
+      };
+    });
   }
 
   /**
-   * Removes a row's entries up to `seq` once the hub has them; older failed entries of the row go
-   * too, since the row's newer state has superseded them.
+   * Removes settled entries by seq: exactly those the batch covered. (Deleting "up to a seq" is not
+   * safe on MySQL, where a lower seq can commit after a higher one was read.)
    */
-  async acknowledge(tx: DbExecutor, entity: string, rowKey: string, seq: number): Promise<void> {
-    await tx.run(`DELETE FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND seq <= ? AND status IN ('pending', 'failed')`, [
-      entity,
-      rowKey,
-      seq,
-    ]);
+  async remove(tx: DbExecutor, seqs: readonly number[]): Promise<void> {
+    for (let i = 0; i < seqs.length; i += 1000) {
+      const slice = seqs.slice(i, i + 1000);
+      await tx.run(`DELETE FROM ${this.t.outbox} WHERE seq IN (${slice.map(() => '?').join(', ')})`, slice);
+    }
   }
 
   /** Parks a row's entries up to `seq` as failed: kept with the error, skipped until retried. */
@@ -201,9 +248,17 @@ export class OutboxStore {
     }));
   }
 
-  /** Puts failed entries back in the queue (all, or the given seqs). */
+  /**
+   * Puts failed entries back in the queue (all, or the given seqs). An entry older than its row's
+   * last successful sync is dropped instead: a newer state of the row has reached the hub since.
+   */
   async retryFailed(seqs?: readonly number[]): Promise<number> {
     const filter = seqs ? ` AND seq IN (${seqs.map(() => '?').join(', ') || 'NULL'})` : '';
+    await this.db.run(
+      `DELETE FROM ${this.t.outbox} WHERE status = 'failed'${filter} AND EXISTS (SELECT 1 FROM ${this.t.rows} r
+       WHERE r.entity = ${this.t.outbox}.entity AND r.row_key = ${this.t.outbox}.row_key AND r.synced_at > ${this.t.outbox}.created_at)`,
+      seqs ?? [],
+    );
     const result = await this.db.run(
       `UPDATE ${this.t.outbox} SET status = 'pending', next_attempt_at = NULL WHERE status = 'failed'${filter}`,
       seqs ?? [],

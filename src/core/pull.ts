@@ -41,6 +41,8 @@ export async function pullEntity(
       throw new SyncError('bad_response', `hub moved ${entity.name} cursor backwards (${cursor} → ${page.cursor})`);
     }
     next = page.hasMore && page.changes.length > 0 ? fetch(page.cursor) : null;
+    // Let the next request leave before the synchronous apply takes the thread.
+    if (next) await new Promise((resolve) => setImmediate(resolve));
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
     if (page.changes.length === 0) break;
     const result = await applyPage(

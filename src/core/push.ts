@@ -4,8 +4,7 @@ import type { EngineContext, ModuleReporter } from './engine-context.js';
 import { SyncError, describeError } from './errors.js';
 import type { OutboxEntry } from './outbox-store.js';
 import { settleConflict } from './settle-conflict.js';
-import type { DbExecutor } from './store/db-adapter.js';
-import { recordSynced } from './synced-rows.js';
+import { recordSynced, type SyncedRow } from './synced-rows.js';
 
 export interface PushOutcome {
   readonly pushed: number;
@@ -19,50 +18,85 @@ export interface PushOutcome {
  * the rest. `force` sends entries whose back-off has not expired (a person pressed Sync now).
  */
 export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, opts: { force: boolean }): Promise<PushOutcome> {
-  let pushed = 0;
-  let conflicts = 0;
-  let failed = 0;
+  const counts = { pushed: 0, conflicts: 0, failed: 0 };
+  // Rows of the batch still in flight are left out: their base changes when it settles.
+  const next = (inFlight: ReadonlySet<string>) => ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force, exclude: inFlight });
+  let batch = await next(new Set());
+  let sending = batch.length > 0 ? sendOrPostpone(ctx, batch) : null;
   // Each round settles every entry it sent; the bound only guards against a hub that never settles.
-  for (let round = 0; round < 100_000; round++) {
+  for (let round = 0; sending && round < 100_000; round++) {
+    // While the hub works on this batch, pick the next one (rows in flight excluded) ...
+    const following = await next(new Set(batch.map(rowId)));
+    const results = await sending;
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
-    const batch = await ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force });
-    if (batch.length === 0) break;
-    let results: PushResult[];
-    try {
-      results = await send(ctx, batch);
-    } catch (error) {
-      const syncError = error instanceof SyncError ? error : new SyncError('network', describeError(error), { cause: error });
-      if (syncError.transient) {
-        await ctx.outbox.postpone(
-          batch.map((e) => e.seq),
-          (attempts) =>
-            new Date(Date.now() + Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs }))),
-          describeError(syncError),
-        );
-      }
-      throw syncError;
-    }
-    const bySeq = new Map(results.map((r) => [r.seq, r]));
-    const missing = batch.filter((e) => !bySeq.has(e.seq));
-    if (missing.length > 0) throw new SyncError('bad_response', `hub did not answer for ${missing.length} of ${batch.length} changes`);
-    await ctx.db.transaction(async (tx) => {
-      for (const entry of batch) {
-        const result = bySeq.get(entry.seq)!;
-        if (result.status === 'applied') {
-          await settleApplied(ctx, tx, entry, result.version);
-          pushed++;
-        } else if (result.status === 'conflict') {
-          await settleConflict(ctx, tx, entry, result.remote);
-          conflicts++;
-        } else {
-          await ctx.outbox.park(tx, entry.entity, entry.rowKey, entry.seq, `${result.error.code}: ${result.error.message}`);
-          failed++;
-        }
-      }
-    });
-    reporter.progress(pushed + conflicts + failed);
+    // ... and send it before settling this one, so hub and agent work at the same time.
+    const followingSend = following.length > 0 ? sendOrPostpone(ctx, following) : null;
+    followingSend?.catch(() => undefined);
+    await settle(ctx, batch, results, counts);
+    reporter.progress(counts.pushed + counts.conflicts + counts.failed);
+    batch = following;
+    sending = followingSend;
   }
-  return { pushed, conflicts, failed };
+  return counts;
+}
+
+const rowId = (e: OutboxEntry) => `${e.entity}\u0000${e.rowKey}`;
+
+/** Sends a batch; on a transient failure its entries are postponed with capped back-off. */
+async function sendOrPostpone(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<Map<number, PushResult>> {
+  let results: PushResult[];
+  try {
+    results = await send(ctx, batch);
+  } catch (error) {
+    const syncError = error instanceof SyncError ? error : new SyncError('network', describeError(error), { cause: error });
+    if (syncError.transient) {
+      await ctx.outbox.postpone(
+        batch.map((e) => e.seq),
+        (attempts) =>
+          new Date(Date.now() + Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs }))),
+        describeError(syncError),
+      );
+    }
+    throw syncError;
+  }
+  const bySeq = new Map(results.map((r) => [r.seq, r]));
+  const missing = batch.filter((e) => !bySeq.has(e.seq));
+  if (missing.length > 0) throw new SyncError('bad_response', `hub did not answer for ${missing.length} of ${batch.length} changes`);
+  return bySeq;
+}
+
+/** Records the hub's answers for a batch in one transaction. */
+async function settle(
+  ctx: EngineContext,
+  batch: readonly OutboxEntry[],
+  bySeq: ReadonlyMap<number, PushResult>,
+  counts: { pushed: number; conflicts: number; failed: number },
+): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const synced = new Map<string, SyncedRow[]>();
+    const applied: OutboxEntry[] = [];
+    for (const entry of batch) {
+      const result = bySeq.get(entry.seq)!;
+      if (result.status === 'applied') {
+        applied.push(entry);
+        // The hub merges a push onto its row, so the new base is the old one with our fields on top.
+        const data = entry.op === 'delete' ? null : { ...(entry.baseData ?? {}), ...(entry.data ?? {}) };
+        const rows = synced.get(entry.entity) ?? [];
+        rows.push({ key: entry.rowKey, version: result.version, data });
+        synced.set(entry.entity, rows);
+        counts.pushed++;
+      } else if (result.status === 'conflict') {
+        await settleConflict(ctx, tx, entry, result.remote);
+        counts.conflicts++;
+      } else {
+        await ctx.outbox.park(tx, entry.entity, entry.rowKey, entry.seq, `${result.error.code}: ${result.error.message}`);
+        counts.failed++;
+      }
+    }
+    await ctx.outbox.remove(tx, applied.flatMap((e) => e.covered));
+    const at = new Date().toISOString();
+    for (const [entity, rows] of synced) await recordSynced(tx, ctx, entity, rows, at);
+  });
 }
 
 /**
@@ -85,11 +119,4 @@ async function send(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<
 
 function toChange(entry: OutboxEntry): PushChange {
   return { seq: entry.seq, entity: entry.entity, key: entry.rowKey, op: entry.op, data: entry.data, baseVersion: entry.baseVersion };
-}
-
-async function settleApplied(ctx: EngineContext, tx: DbExecutor, entry: OutboxEntry, version: number): Promise<void> {
-  await ctx.outbox.acknowledge(tx, entry.entity, entry.rowKey, entry.seq);
-  // The hub merges a push onto its row, so the new base is the old one with our fields on top.
-  const data = entry.op === 'delete' ? null : { ...(entry.baseData ?? {}), ...(entry.data ?? {}) };
-  await recordSynced(tx, ctx, entry.entity, [{ key: entry.rowKey, version, data }], new Date().toISOString());
 }

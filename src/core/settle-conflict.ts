@@ -27,6 +27,7 @@ function differsFromRemote(merged: RowData | null, remote: RowData | null): bool
 /**
  * Writes an agreed row on the shop side and queues what the hub still lacks: local table = `row`,
  * base = the hub's row at `remoteVersion`, and a new outbox entry when `row` differs from it.
+ * `settled` are the outbox entries the resolution replaces ('all' = every pending or held one).
  */
 export async function applyResolution(
   ctx: EngineContext,
@@ -35,11 +36,13 @@ export async function applyResolution(
   rowKey: string,
   row: RowData | null,
   remote: RemoteRow,
+  settled: readonly number[] | 'all',
 ): Promise<boolean> {
   const remoteData = remote.deleted ? null : remote.data;
   await writeLocalRow(tx, { db: ctx.db, t: ctx.t, entity, columns: ctx.columns.get(entity.name) ?? [] }, rowKey, row);
   await recordSynced(tx, ctx, entity.name, [{ key: rowKey, version: remote.version, data: remoteData }], new Date().toISOString());
-  await ctx.outbox.clearRow(tx, entity.name, rowKey);
+  if (settled === 'all') await ctx.outbox.clearRow(tx, entity.name, rowKey);
+  else await ctx.outbox.remove(tx, settled);
   const push = differsFromRemote(row, remoteData);
   if (push) await ctx.outbox.enqueue(tx, entity.name, rowKey, row === null ? 'delete' : 'upsert', row);
   return push;
@@ -80,7 +83,7 @@ export async function settleConflict(ctx: EngineContext, tx: DbExecutor, entry: 
     await ctx.conflicts.record(tx, { ...record, mergedData: null, status: 'open', resolution: null });
     return 'held';
   }
-  await applyResolution(ctx, tx, entity, entry.rowKey, result.row, remote);
+  await applyResolution(ctx, tx, entity, entry.rowKey, result.row, remote, entry.covered);
   const decided = Object.keys(result.decisions).length > 0;
   await ctx.conflicts.record(tx, {
     ...record,

@@ -55,9 +55,8 @@ export class SqliteHubStore implements HubStore {
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
-      bumpHead: db.prepare(
-        'INSERT INTO hub_scopes (scope, head) VALUES (?, 1) ON CONFLICT (scope) DO UPDATE SET head = head + 1 RETURNING head',
-      ),
+      getHead: db.prepare<[string], { head: number }>('SELECT head FROM hub_scopes WHERE scope = ?'),
+      setHead: db.prepare('INSERT INTO hub_scopes (scope, head) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET head = excluded.head'),
       getRow: db.prepare<[string, string, string], RowRecord>(
         'SELECT key, data, version, deleted, origin, updated_at FROM hub_rows WHERE scope = ? AND entity = ? AND key = ?',
       ),
@@ -66,8 +65,8 @@ export class SqliteHubStore implements HubStore {
          ON CONFLICT (scope, entity, key) DO UPDATE SET data = excluded.data, version = excluded.version,
          deleted = excluded.deleted, origin = excluded.origin, updated_at = excluded.updated_at`,
       ),
-      getReceipt: db.prepare<[string, string, string, number], { result: string }>(
-        'SELECT result FROM hub_receipts WHERE scope = ? AND node = ? AND source = ? AND seq = ?',
+      getReceipts: db.prepare<[string, string, string, string], { seq: number; result: string }>(
+        'SELECT seq, result FROM hub_receipts WHERE scope = ? AND node = ? AND source = ? AND seq IN (SELECT value FROM json_each(?))',
       ),
       putReceipt: db.prepare('INSERT INTO hub_receipts (scope, node, source, seq, result, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       pull: db.prepare<[string, string, number, number], RowRecord>(
@@ -133,12 +132,18 @@ export class SqliteHubStore implements HubStore {
       const results: PushResult[] = [];
       const committed: CommittedChange[] = [];
       const now = new Date().toISOString();
+      // Receipts belong to the node (not its key, which may be rotated) and exist only for
+      // applied changes: a conflict or rejection wrote nothing, so asking again is safe.
+      const seen = new Map(
+        this.stmts.getReceipts
+          .all(principal.scope, principal.name, source, JSON.stringify(changes.map((c) => c.seq)))
+          .map((r) => [r.seq, r.result]),
+      );
+      const cursor = this.cursorFor(principal.scope);
       for (const change of changes) {
-        // Receipts belong to the node (not its key, which may be rotated) and exist only for
-        // applied changes: a conflict or rejection wrote nothing, so asking again is safe.
-        const seen = this.stmts.getReceipt.get(principal.scope, principal.name, source, change.seq);
-        if (seen) {
-          results.push(JSON.parse(seen.result) as PushResult);
+        const stored = seen.get(change.seq);
+        if (stored) {
+          results.push(JSON.parse(stored) as PushResult);
           continue;
         }
         const invalid = validate(change);
@@ -146,16 +151,19 @@ export class SqliteHubStore implements HubStore {
         if (invalid) {
           result = { seq: change.seq, status: 'rejected', error: invalid };
         } else {
-          const outcome = this.write(principal.scope, origin, { ...change, merge: true }, now, committed);
+          const outcome = this.write(principal.scope, origin, { ...change, merge: true }, now, committed, cursor.next);
           result = outcome.status === 'applied'
             ? { seq: change.seq, status: 'applied', version: outcome.version }
             : { seq: change.seq, status: 'conflict', remote: outcome.remote };
         }
         if (result.status === 'applied') {
-          this.stmts.putReceipt.run(principal.scope, principal.name, source, change.seq, JSON.stringify(result), now);
+          const text = JSON.stringify(result);
+          this.stmts.putReceipt.run(principal.scope, principal.name, source, change.seq, text, now);
+          seen.set(change.seq, text);
         }
         results.push(result);
       }
+      cursor.save();
       return { results, committed };
     });
     return Promise.resolve(run.immediate());
@@ -192,7 +200,9 @@ export class SqliteHubStore implements HubStore {
   adminWrite(scope: string, origin: string, row: WriteRow): Promise<{ outcome: WriteOutcome; committed: CommittedChange[] }> {
     const run = this.db.transaction(() => {
       const committed: CommittedChange[] = [];
-      const outcome = this.write(scope, origin, row, new Date().toISOString(), committed);
+      const cursor = this.cursorFor(scope);
+      const outcome = this.write(scope, origin, row, new Date().toISOString(), committed, cursor.next);
+      cursor.save();
       return { outcome, committed };
     });
     return Promise.resolve(run.immediate());
@@ -218,8 +228,27 @@ export class SqliteHubStore implements HubStore {
     return Promise.resolve();
   }
 
-  /** One row write inside the caller's transaction: optimistic check, cursor bump, row upsert. */
-  private write(scope: string, origin: string, row: WriteRow, now: string, committed: CommittedChange[]): WriteOutcome {
+  /** The scope's cursor inside a write transaction: advanced in memory, stored once at the end. */
+  private cursorFor(scope: string): { next: () => number; save: () => void } {
+    const start = this.stmts.getHead.get(scope)?.head ?? 0;
+    let head = start;
+    return {
+      next: () => ++head,
+      save: () => {
+        if (head !== start) this.stmts.setHead.run(scope, head);
+      },
+    };
+  }
+
+  /** One row write inside the caller's transaction: optimistic check, next cursor, row upsert. */
+  private write(
+    scope: string,
+    origin: string,
+    row: WriteRow,
+    now: string,
+    committed: CommittedChange[],
+    nextCursor: () => number,
+  ): WriteOutcome {
     const current = this.stmts.getRow.get(scope, row.entity, row.key);
     // Deleting a row that is already gone agrees with the hub whatever the base.
     if (row.op === 'delete' && (!current || current.deleted)) {
@@ -242,7 +271,7 @@ export class SqliteHubStore implements HubStore {
         };
       }
     }
-    const { head } = this.stmts.bumpHead.get(scope) as { head: number };
+    const head = nextCursor();
     const deleted = row.op === 'delete';
     const data =
       row.merge && current && !current.deleted && current.data ? { ...(JSON.parse(current.data) as RowData), ...row.data } : (row.data ?? {});

@@ -1,2 +1,3 @@
 export * from './wire.js';
 export * from './error-codes.js';
+export * from './parse-pull.js';
