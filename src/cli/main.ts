@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { SyncError, describeError } from '../core/errors.js';
 import { demoCommand } from './demo/demo-command.js';
+import { conflictsCommand } from './commands/conflicts.js';
 import { controlCommand } from './commands/control.js';
 import { hubCommand } from './commands/hub.js';
 import { runCommand } from './commands/run.js';
@@ -15,6 +16,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   reset: resetCommand,
   runs: runsCommand,
   outbox: outboxCommand,
+  conflicts: conflictsCommand,
   hub: hubCommand,
   run: runCommand,
   cancel: (args) => controlCommand('cancel', args),

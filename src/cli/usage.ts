@@ -43,6 +43,10 @@ Usage:
   dovetail reset    ENTITY|all [--config FILE] [--instance NAME]  forget pull cursors (data is kept)
   dovetail runs     [ID] [--config FILE] [--instance NAME] [--json]
   dovetail outbox   failed|retry|discard [SEQ…] [--config FILE] [--instance NAME]
+  dovetail conflicts list [--all] [--entity E] [--json]         open conflicts (--all: automatic ones too)
+  dovetail conflicts show ID [--json]                            base / local / hub per field
+  dovetail conflicts resolve ID --keep local|remote | --field NAME=local|remote|value:JSON …
+  dovetail conflicts resolve --entity E --keep local|remote      every open conflict of an entity
   dovetail hub      [--db FILE] [--port N] [--host ADDR] [--entities E,…]
   dovetail hub keys create --scope SCOPE --name NAME [--admin] [--db FILE]
   dovetail hub keys list [--db FILE] [--json]

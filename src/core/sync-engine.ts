@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { agentTables, type AgentTables } from './agent-tables.js';
 import type { EntityConfig, InstanceConfig } from './config.js';
+import { resolveAll, resolveConflict, viewConflict, type ConflictView, type Resolution, type ResolveOutcome } from './conflict-resolver.js';
 import { ConflictStore } from './conflict-store.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
 import { SyncError, describeError } from './errors.js';
@@ -295,6 +296,22 @@ export class SyncEngine {
     const names = entity === 'all' ? this.config.entities.map((e) => e.name) : this.selectEntities([entity]).map((e) => e.name);
     await this.state.reset(names);
     return names;
+  }
+
+  /** A conflict with base / local / remote per field (local = the shop's row as it is now). */
+  viewConflict(id: number): Promise<ConflictView | null> {
+    return viewConflict(this.ctx, id);
+  }
+
+  /** Resolves an open conflict; the result is written locally and pushed on the next sync. */
+  resolveConflict(id: number, resolution: Resolution): Promise<ResolveOutcome> {
+    return resolveConflict(this.ctx, id, resolution);
+  }
+
+  /** Resolves every open conflict of an entity by keeping one side. */
+  resolveAllConflicts(entity: string, keep: 'local' | 'remote'): Promise<number> {
+    this.selectEntities([entity]);
+    return resolveAll(this.ctx, entity, keep);
   }
 
   async close(): Promise<void> {
