@@ -6,6 +6,7 @@ import { keyValues, toSqlValue } from './row-codec.js';
 import type { StateStore } from './state-store.js';
 import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
 import { recordSynced, type SyncedRow } from './synced-rows.js';
+import { silenceCapture } from './schema.js';
 
 export interface ApplyContext {
   readonly db: DbAdapter;
@@ -42,14 +43,13 @@ const MAX_VARIABLES = 30_000;
  */
 export async function applyPage(ctx: ApplyContext, changes: readonly PulledChange[], cursor: number): Promise<ApplyResult> {
   const { db, t, entity } = ctx;
-  const q = db.dialect.quote;
   const now = (ctx.now ?? (() => new Date()))();
   const at = now.toISOString();
   const local = new Set(ctx.columns);
   const unknown = new Set<string>();
 
   return db.transaction(async (tx) => {
-    await tx.run(`INSERT INTO ${q(t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
+    await silenceCapture(tx, db, t, true);
     const held = changes.length > 0 ? await ctx.outbox.pendingKeys(tx, entity.name) : new Set<string>();
     // The merge base is only needed where the shop writes too.
     const keepSnapshot = entity.direction !== 'pull' || Object.keys(entity.fill).length > 0;
@@ -85,7 +85,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
     await recordSynced(tx, ctx, entity.name, versions, at);
     for (const f of filled) await ctx.outbox.enqueue(tx, entity.name, f.key, 'upsert', f.data);
     await ctx.state.advance(tx, entity.name, cursor, at);
-    await tx.run(`DELETE FROM ${q(t.captureOff)}`);
+    await silenceCapture(tx, db, t, false);
     return {
       upserted: upserts.length,
       deleted: deletes.length,
@@ -107,11 +107,10 @@ export async function writeLocalRow(
   key: string,
   data: RowData | null,
 ): Promise<void> {
-  const q = ctx.db.dialect.quote;
-  await tx.run(`INSERT INTO ${q(ctx.t.captureOff)} (flag) VALUES (1) ON CONFLICT (flag) DO NOTHING`);
+  await silenceCapture(tx, ctx.db, ctx.t, true);
   if (data === null) await deleteRows(tx, ctx, [{ key }]);
   else await upsertRows(tx, ctx, [{ key, data }], new Set(ctx.columns), new Set());
-  await tx.run(`DELETE FROM ${q(ctx.t.captureOff)}`);
+  await silenceCapture(tx, ctx.db, ctx.t, false);
 }
 
 async function knownVersions(tx: DbExecutor, ctx: ApplyContext, changes: readonly PulledChange[]): Promise<Map<string, number>> {
@@ -233,10 +232,7 @@ async function fillColumns(
 }
 
 async function nextInSequence(tx: DbExecutor, ctx: ApplyContext, name: string, day: string): Promise<number> {
-  await tx.run(
-    `INSERT INTO ${ctx.t.sequences} (name, day, value) VALUES (?, ?, 1) ON CONFLICT (name, day) DO UPDATE SET value = value + 1`,
-    [name, day],
-  );
+  await tx.run(ctx.db.dialect.increment(ctx.t.sequences, ['name', 'day'], 'value'), [name, day]);
   const [row] = await tx.all<{ value: number }>(`SELECT value FROM ${ctx.t.sequences} WHERE name = ? AND day = ?`, [name, day]);
   return Number(row!.value);
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { describeIssues, entityName } from '../protocol/index.js';
 import { ConfigError } from './errors.js';
 import type { ConflictPolicy } from './merge.js';
+import { MIGRATION_ID, type Migration } from './migrations.js';
 import { intervalToCron, isValidCron } from './scheduler.js';
 import { IDENTIFIER } from './store/identifiers.js';
 
@@ -44,7 +45,26 @@ const entitySchema = z.strictObject({
   fill: z.record(identifier, z.enum(['daily-sequence'])).optional(),
 });
 
-const databaseSchema = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
+const databaseSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal('mysql'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65_535).default(3306),
+    user: z.string().min(1).default('root'),
+    password: z.string().default(''),
+    database: z.string().regex(/^[A-Za-z0-9_$-]{1,64}$/, 'expected a database name'),
+    connectionLimit: z.number().int().min(1).max(64).optional(),
+  }),
+]);
+
+/** A replica schema change declared in config (seed 001), applied once and recorded. */
+const userMigrationSchema = z.strictObject({
+  id: z.string().regex(MIGRATION_ID, 'expected YYYY-MM-DD-NNN-short-name'),
+  description: z.string().min(1),
+  /** Statements separated by ";" at line ends. */
+  sql: z.string().min(1),
+});
 
 const instanceSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected letters, digits, ., _ or -'),
@@ -52,6 +72,7 @@ const instanceSchema = z.strictObject({
   hub: hubSchema.optional(),
   tablePrefix: identifier.optional(),
   entities: z.array(entitySchema).min(1),
+  migrations: z.array(userMigrationSchema).optional(),
 });
 
 const syncSchema = z.strictObject({
@@ -74,6 +95,7 @@ const fileSchema = z.strictObject({
   tablePrefix: identifier.default('sync_'),
   database: databaseSchema.optional(),
   entities: z.array(entitySchema).optional(),
+  migrations: z.array(userMigrationSchema).optional(),
   instances: z.array(instanceSchema).optional(),
 });
 
@@ -90,9 +112,23 @@ export interface EntityConfig {
   readonly fill: Readonly<Record<string, 'daily-sequence'>>;
 }
 
+export type DatabaseConfig =
+  | { readonly type: 'sqlite'; readonly path: string }
+  | {
+      readonly type: 'mysql';
+      readonly host: string;
+      readonly port: number;
+      readonly user: string;
+      readonly password: string;
+      readonly database: string;
+      readonly connectionLimit?: number;
+    };
+
 export interface InstanceConfig {
   readonly name: string;
-  readonly database: { readonly type: 'sqlite'; readonly path: string };
+  readonly database: DatabaseConfig;
+  /** Replica schema changes from config, run with the agent's own. */
+  readonly migrations: readonly Migration[];
   readonly hub: { readonly url: string; readonly apiKey: string; readonly timeoutMs: number };
   readonly tablePrefix: string;
   /** In sync order: parents before children. */
@@ -110,6 +146,11 @@ export interface ConfigEnv {
   readonly REMOTE_API_KEY?: string;
   readonly SYNC_INTERVAL_MINUTES?: string;
   readonly SYNC_DEBUG?: string;
+  readonly MYSQL_LOCAL_HOST?: string;
+  readonly MYSQL_LOCAL_PORT?: string;
+  readonly MYSQL_LOCAL_USER?: string;
+  readonly MYSQL_LOCAL_PASSWORD?: string;
+  readonly MYSQL_LOCAL_DATABASE?: string;
 }
 
 /** Reads, validates and resolves a config file; throws ConfigError naming the file and the bad field. */
@@ -163,7 +204,7 @@ export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigE
   if (!file.instances) {
     if (!file.database) throw new ConfigError('database: required (or list "instances")');
     if (!file.entities?.length) throw new ConfigError('entities: required (or list "instances")');
-    inputs.push({ name: 'default', database: file.database, entities: file.entities });
+    inputs.push({ name: 'default', database: file.database, entities: file.entities, migrations: file.migrations });
   }
   if (inputs.length === 0) throw new ConfigError('instances: expected at least one instance');
 
@@ -180,7 +221,8 @@ export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigE
     checkHubUrl(url, field('hub.url'));
     return {
       name: input.name,
-      database: { type: 'sqlite', path: resolve(opts.baseDir, input.database.path) },
+      database: resolveDatabase(input.database, env, opts.baseDir, field('database')),
+      migrations: (input.migrations ?? []).map(toMigration),
       hub: { url: url.replace(/\/+$/, ''), apiKey, timeoutMs: input.hub?.timeoutMs ?? file.hub.timeoutMs ?? 30_000 },
       tablePrefix: input.tablePrefix ?? file.tablePrefix,
       entities: resolveEntities(input.entities, field('entities')),
@@ -223,6 +265,28 @@ function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConf
       fill: e.fill ?? {},
     };
   });
+}
+
+/** MYSQL_LOCAL_* (seeds 000/001) override a MySQL database's connection settings. */
+function resolveDatabase(input: z.infer<typeof databaseSchema>, env: ConfigEnv, baseDir: string, field: string): DatabaseConfig {
+  if (input.type === 'sqlite') return { type: 'sqlite', path: resolve(baseDir, input.path) };
+  const port = env.MYSQL_LOCAL_PORT ? Number(env.MYSQL_LOCAL_PORT) : input.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new ConfigError(`MYSQL_LOCAL_PORT: expected a port number, got "${env.MYSQL_LOCAL_PORT}" (for ${field})`);
+  }
+  return {
+    type: 'mysql',
+    host: env.MYSQL_LOCAL_HOST || input.host,
+    port,
+    user: env.MYSQL_LOCAL_USER || input.user,
+    password: env.MYSQL_LOCAL_PASSWORD ?? input.password,
+    database: env.MYSQL_LOCAL_DATABASE || input.database,
+    connectionLimit: input.connectionLimit,
+  };
+}
+
+function toMigration(m: z.infer<typeof userMigrationSchema>): Migration {
+  return { id: m.id, description: m.description, up: (_tx, ddl) => ddl(m.sql) };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

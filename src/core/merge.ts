@@ -115,7 +115,9 @@ export function mergeRow(policy: ConflictPolicy, input: MergeInput): MergeResult
     const survivor = (local ?? remote)!;
     const fields = diffFields(base, survivor, survivor).map((f) => ({ ...f, conflicting: false }));
     // A delete against an untouched row is no conflict: the delete stands.
-    const untouched = base !== null && Object.keys(survivor).every((k) => !(k in base) || sameValue(survivor[k], base[k]));
+    // A field the base lacks counts as an edit unless it is empty.
+    const untouched =
+      base !== null && Object.keys(survivor).every((k) => (k in base ? sameValue(survivor[k], base[k]) : survivor[k] === null || survivor[k] === undefined));
     if (untouched) return { outcome: 'merged', row: null, fields, decisions: {} };
     const side = decide(policy, null, input);
     if (side === 'manual') return { outcome: 'manual', fields };

@@ -66,12 +66,12 @@ export class RunStore {
   async start(trigger: RunTrigger, mode: RunMode, modules: readonly string[]): Promise<number> {
     const now = new Date().toISOString();
     const progress = Object.fromEntries(modules.map((m) => [m, { status: 'pending', processed: 0, errors: 0 }]));
-    await this.db.run(
-      `INSERT INTO ${this.t.runs} (trigger, mode, status, progress, created_at, started_at, owner) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)`,
+    const result = await this.db.run(
+      `INSERT INTO ${this.t.runs} (${this.db.dialect.quote('trigger')}, mode, status, progress, created_at, started_at, owner)
+       VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)`,
       [trigger, mode, JSON.stringify(progress), now, now, OWNER],
     );
-    const [row] = await this.db.all<{ id: number }>(`SELECT MAX(id) AS id FROM ${this.t.runs}`);
-    return Number(row!.id);
+    return Number(result.lastInsertId);
   }
 
   async progress(id: number, progress: Readonly<Record<string, ModuleProgress>>): Promise<void> {

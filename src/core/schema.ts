@@ -1,6 +1,8 @@
 import type { AgentTables } from './agent-tables.js';
 import type { EntityConfig } from './config.js';
-import type { DbAdapter } from './store/db-adapter.js';
+import { MYSQL_CAPTURE_OFF, mysqlCaptureTriggers } from './store/mysql-capture.js';
+import { sqliteCaptureTriggers } from './store/sqlite-capture.js';
+import type { DbAdapter, DbExecutor } from './store/db-adapter.js';
 
 /** Creates each entity's table from its `create` definition when the table is missing (seed 000). */
 export async function ensureTablesExist(db: DbAdapter, entities: readonly EntityConfig[]): Promise<string[]> {
@@ -16,37 +18,29 @@ export async function ensureTablesExist(db: DbAdapter, entities: readonly Entity
   return created;
 }
 
-/** SQL text of a row's key from a trigger's NEW/OLD: the value, or a JSON array for composite keys. */
-function keyExpr(ref: 'NEW' | 'OLD', key: readonly string[], q: (s: string) => string): string {
-  return key.length === 1 ? `CAST(${ref}.${q(key[0]!)} AS TEXT)` : `json_array(${key.map((k) => `${ref}.${q(k)}`).join(', ')})`;
+/**
+ * Silences (or re-enables) the capture triggers for the rest of the caller's transaction. SQLite:
+ * a row in the capture-off table, visible only inside this transaction; MySQL: a session variable
+ * of the agent's own connection. Either way the shop's concurrent writes are still captured.
+ */
+export async function silenceCapture(tx: DbExecutor, db: DbAdapter, t: AgentTables, on: boolean): Promise<void> {
+  if (db.dialect.name === 'mysql') {
+    await tx.run(on ? `SET ${MYSQL_CAPTURE_OFF} = 1` : `SET ${MYSQL_CAPTURE_OFF} = NULL`);
+  } else if (on) {
+    await tx.run(db.dialect.insertIgnore(t.captureOff, ['flag']), [1]);
+  } else {
+    await tx.run(`DELETE FROM ${db.dialect.quote(t.captureOff)}`);
+  }
 }
 
 /**
  * (Re)installs AFTER INSERT/UPDATE/DELETE triggers that write one outbox row in the app's own
- * transaction. They stay quiet while the agent applies remote changes (the capture-off row exists
- * only inside the agent's transaction, so the app's concurrent writes are still captured).
+ * transaction, quiet while the agent applies remote changes (see silenceCapture).
  */
 export async function installCapture(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): Promise<void> {
-  const q = db.dialect.quote;
-  const name = (suffix: string) => q(`${t.outbox}_${entity.name}_${suffix}`);
-  // JSON cannot hold BLOBs: they travel as hex text rather than failing the shop's own write.
-  const value = (ref: string, c: string) => `CASE WHEN typeof(${ref}.${q(c)}) = 'blob' THEN hex(${ref}.${q(c)}) ELSE ${ref}.${q(c)} END`;
-  const json = (ref: 'NEW' | 'OLD') => `json_object(${columns.map((c) => `'${c}', ${value(ref, c)}`).join(', ')})`;
-  const quiet = `NOT EXISTS (SELECT 1 FROM ${q(t.captureOff)})`;
-  const insert = (ref: 'NEW' | 'OLD', op: 'upsert' | 'delete') =>
-    `INSERT INTO ${q(t.outbox)} (entity, row_key, op, data, created_at) VALUES ` +
-    `('${entity.name}', ${keyExpr(ref, entity.key, q)}, '${op}', ${op === 'upsert' ? json(ref) : 'NULL'}, ${db.dialect.nowExpr});`;
-  const keyChanged = entity.key.map((k) => `OLD.${q(k)} IS NOT NEW.${q(k)}`).join(' OR ');
-  await db.exec(`
-    DROP TRIGGER IF EXISTS ${name('insert')};
-    DROP TRIGGER IF EXISTS ${name('update')};
-    DROP TRIGGER IF EXISTS ${name('rekey')};
-    DROP TRIGGER IF EXISTS ${name('delete')};
-    CREATE TRIGGER ${name('insert')} AFTER INSERT ON ${q(entity.table)} WHEN ${quiet} BEGIN ${insert('NEW', 'upsert')} END;
-    CREATE TRIGGER ${name('rekey')} AFTER UPDATE ON ${q(entity.table)} WHEN ${quiet} AND (${keyChanged}) BEGIN ${insert('OLD', 'delete')} END;
-    CREATE TRIGGER ${name('update')} AFTER UPDATE ON ${q(entity.table)} WHEN ${quiet} BEGIN ${insert('NEW', 'upsert')} END;
-    CREATE TRIGGER ${name('delete')} AFTER DELETE ON ${q(entity.table)} WHEN ${quiet} BEGIN ${insert('OLD', 'delete')} END;
-  `);
+  const statements = db.dialect.name === 'mysql' ? mysqlCaptureTriggers(db, t, entity, columns) : sqliteCaptureTriggers(db, t, entity, columns);
+  await removeCapture(db, t, entity.name);
+  for (const statement of statements) await db.exec(statement);
 }
 
 /** Removes an entity's capture triggers (for entities no longer pushed). */

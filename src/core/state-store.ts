@@ -15,22 +15,18 @@ export class StateStore {
   ) {}
 
   async cursor(entity: string): Promise<number> {
-    const [row] = await this.db.all<{ cursor: number }>(`SELECT cursor FROM ${this.t.state} WHERE entity = ?`, [entity]);
+    const [row] = await this.db.all<{ cursor: number }>(`SELECT ${this.db.dialect.quote('cursor')} FROM ${this.t.state} WHERE entity = ?`, [entity]);
     return Number(row?.cursor ?? 0);
   }
 
   /** Moves an entity's cursor; called inside the transaction that applied the page. */
   async advance(tx: DbExecutor, entity: string, cursor: number, at: string): Promise<void> {
-    await tx.run(
-      `INSERT INTO ${this.t.state} (entity, cursor, last_synced_at) VALUES (?, ?, ?)
-       ON CONFLICT (entity) DO UPDATE SET cursor = excluded.cursor, last_synced_at = excluded.last_synced_at`,
-      [entity, cursor, at],
-    );
+    await tx.run(this.db.dialect.upsert(this.t.state, ['entity', 'cursor', 'last_synced_at'], ['entity'], 1), [entity, cursor, at]);
   }
 
   async all(): Promise<EntityState[]> {
     const rows = await this.db.all<{ entity: string; cursor: number; last_synced_at: string | null }>(
-      `SELECT entity, cursor, last_synced_at FROM ${this.t.state} ORDER BY entity`,
+      `SELECT entity, ${this.db.dialect.quote('cursor')}, last_synced_at FROM ${this.t.state} ORDER BY entity`,
     );
     return rows.map((r) => ({ entity: r.entity, cursor: Number(r.cursor), lastSyncedAt: r.last_synced_at }));
   }
@@ -39,7 +35,7 @@ export class StateStore {
   async reset(entities: readonly string[]): Promise<number> {
     if (entities.length === 0) return 0;
     const result = await this.db.run(
-      `UPDATE ${this.t.state} SET cursor = 0 WHERE entity IN (${entities.map(() => '?').join(', ')})`,
+      `UPDATE ${this.t.state} SET ${this.db.dialect.quote('cursor')} = 0 WHERE entity IN (${entities.map(() => '?').join(', ')})`,
       entities,
     );
     return result.changes;
@@ -50,7 +46,7 @@ export class StateStore {
     const [row] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);
     if (row) return row.value;
     const value = init();
-    await this.db.run(`INSERT INTO ${this.t.meta} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, [name, value]);
+    await this.db.run(this.db.dialect.insertIgnore(this.t.meta, ['name', 'value']), [name, value]);
     const [stored] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);
     return stored!.value;
   }

@@ -15,7 +15,8 @@ import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunSt
 import { ensureTablesExist, installCapture, removeCapture } from './schema.js';
 import { StateStore, type EntityState } from './state-store.js';
 import type { DbAdapter } from './store/db-adapter.js';
-import { SqliteAdapter } from './store/sqlite-adapter.js';
+import { mysqlAgentMigrations } from './mysql-migrations.js';
+import { openDatabase } from './store/open-database.js';
 
 export interface SyncOptions {
   readonly trigger?: RunTrigger;
@@ -81,7 +82,7 @@ export class SyncEngine {
     config: InstanceConfig,
     opts: { logger: Logger; pushBatchSize?: number; pullPageSize?: number; maxBackoffSeconds?: number; db?: DbAdapter },
   ): Promise<SyncEngine> {
-    const db = opts.db ?? new SqliteAdapter(config.database.path);
+    const db = opts.db ?? (await openDatabase(config.database));
     const logger = opts.logger.child({ instance: config.name });
     const engine = new SyncEngine(config, db, agentTables(config.tablePrefix), logger, {
       pushBatchSize: opts.pushBatchSize ?? 1000,
@@ -99,7 +100,8 @@ export class SyncEngine {
 
   private async prepare(): Promise<void> {
     const { db, tables, config } = this;
-    const applied = await runMigrations(db, tables.migrations, agentMigrations(tables));
+    const migrations = db.dialect.name === 'mysql' ? mysqlAgentMigrations(tables) : agentMigrations(tables);
+    const applied = await runMigrations(db, tables.migrations, [...migrations, ...config.migrations]);
     if (applied.length > 0) this.logger.info({ applied }, 'agent tables migrated');
     const created = await ensureTablesExist(db, config.entities);
     if (created.length > 0) this.logger.info({ tables: created }, 'replica tables created');

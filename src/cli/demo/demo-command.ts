@@ -41,14 +41,16 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
   writeFileSync(configPath, JSON.stringify({ ...example, hub: { url: server.url, apiKey: nodeKey } }, null, 2), { mode: 0o600 });
   const config = loadConfig(configPath, {});
   const instance = config.instances[0]!;
+  if (instance.database.type !== 'sqlite') throw new UsageError('the demo runs on embedded SQLite');
+  const dbPath = instance.database.path;
   const engine = await SyncEngine.open(instance, { logger: silentLogger() });
-  const pos = new Database(instance.database.path);
+  const pos = new Database(dbPath);
   pos.pragma('busy_timeout = 5000');
   const posSim = new SimulatedPos(pos);
   const backend = new SimulatedBackend(server.url, adminKey, SCOPE);
 
   say(`hub      ${server.url}  (scope ${SCOPE}, data in ${join(dir, 'hub.db')})`);
-  say(`agent    ${instance.database.path}  (config ${configPath})`);
+  say(`agent    ${dbPath}  (config ${configPath})`);
   say(`POS      menu seeded: ${posSim.seedMenu()} rows written locally, captured in the outbox`);
 
   const totals = { pushed: 0, pulled: 0, conflicts: 0, runs: 0, failedRuns: 0 };

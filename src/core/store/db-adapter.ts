@@ -3,6 +3,8 @@ export type SqlValue = string | number | bigint | null | Buffer;
 
 export interface RunResult {
   readonly changes: number;
+  /** Id of the row an INSERT created (auto-increment tables). */
+  readonly lastInsertId?: number;
 }
 
 /** Statements that run on one connection; inside `transaction` they are part of it. */
@@ -32,6 +34,10 @@ export interface Dialect {
   readonly quote: (identifier: string) => string;
   /** Multi-row upsert: insert `rows` × `columns`, updating non-key columns on a key conflict. */
   readonly upsert: (table: string, columns: readonly string[], keyColumns: readonly string[], rowCount: number) => string;
+  /** INSERT that does nothing when the key exists. */
+  readonly insertIgnore: (table: string, columns: readonly string[]) => string;
+  /** Adds 1 to `column` of the row with these key values, creating it at 1. */
+  readonly increment: (table: string, keyColumns: readonly string[], column: string) => string;
   /** SQL for "now" as ISO text in UTC, usable inside triggers. */
   readonly nowExpr: string;
 }

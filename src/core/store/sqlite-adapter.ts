@@ -20,8 +20,10 @@ export class SqliteAdapter implements DbAdapter {
     this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     this.direct = {
       all: <T>(sql: string, params: readonly SqlValue[] = []) => Promise.resolve(this.prepare(sql).all(...params) as T[]),
-      run: (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> =>
-        Promise.resolve({ changes: this.prepare(sql).run(...params).changes }),
+      run: (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => {
+        const info = this.prepare(sql).run(...params);
+        return Promise.resolve({ changes: info.changes, lastInsertId: Number(info.lastInsertRowid) });
+      },
     };
   }
 

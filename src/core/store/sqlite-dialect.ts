@@ -14,5 +14,14 @@ export const sqliteDialect: Dialect = {
       `ON CONFLICT (${keyColumns.map(q).join(', ')}) ${onConflict}`
     );
   },
+  insertIgnore: (table, columns) =>
+    `INSERT OR IGNORE INTO ${sqliteDialect.quote(table)} (${columns.map(sqliteDialect.quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+  increment: (table, keyColumns, column) => {
+    const q = sqliteDialect.quote;
+    return (
+      `INSERT INTO ${q(table)} (${[...keyColumns, column].map(q).join(', ')}) VALUES (${keyColumns.map(() => '?').join(', ')}, 1) ` +
+      `ON CONFLICT (${keyColumns.map(q).join(', ')}) DO UPDATE SET ${q(column)} = ${q(column)} + 1`
+    );
+  },
   nowExpr: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
 };

@@ -141,7 +141,7 @@ describe('parseConfig', () => {
       },
       { baseDir: '/srv' },
     );
-    expect(config.instances.map((i) => [i.name, i.database.path, i.hub.apiKey, i.tablePrefix])).toEqual([
+    expect(config.instances.map((i) => [i.name, (i.database as { path: string }).path, i.hub.apiKey, i.tablePrefix])).toEqual([
       ['centro', '/srv/centro.db', 'shared', 'sync_'],
       ['norte', '/data/norte.db', 'norte-key', 'dt_'],
     ]);
@@ -158,7 +158,7 @@ describe('loadConfig', () => {
   test('reads a file and resolves paths against its folder', ({ dir }) => {
     const path = join(dir, 'dovetail.json');
     writeFileSync(path, JSON.stringify(base()));
-    expect(loadConfig(path, {}).instances[0]!.database.path).toBe(join(dir, 'shop.db'));
+    expect((loadConfig(path, {}).instances[0]!.database as { path: string }).path).toBe(join(dir, 'shop.db'));
   });
 
   test('invalid JSON: the message names the file', ({ dir }) => {

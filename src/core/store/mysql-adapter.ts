@@ -1,0 +1,116 @@
+import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type { DbAdapter, DbExecutor, RunResult, SqlValue } from './db-adapter.js';
+import { mysqlDialect } from './mysql-dialect.js';
+
+export interface MySqlOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** Connections in the pool (default 4). */
+  readonly connectionLimit?: number;
+  /** Per-statement timeout, ms (default 60 s). */
+  readonly queryTimeoutMs?: number;
+}
+
+/**
+ * A shop's MySQL/MariaDB database through a mysql2 pool: keep-alive, connect and query timeouts,
+ * dates as strings, utf8mb4. A transaction holds one pooled connection; a server restart only
+ * fails the statements in flight (the pool dials again).
+ */
+export class MySqlAdapter implements DbAdapter {
+  readonly dialect = mysqlDialect;
+  private readonly direct: DbExecutor;
+
+  private constructor(
+    readonly pool: Pool,
+    /** MariaDB has JSON_COMPACT; MySQL prints JSON arrays with spaces. */
+    readonly compactJson: boolean,
+    private readonly timeout: number,
+  ) {
+    this.direct = this.executor(pool);
+  }
+
+  static async open(opts: MySqlOptions): Promise<MySqlAdapter> {
+    const pool = mysql.createPool({
+      host: opts.host,
+      port: opts.port,
+      user: opts.user,
+      password: opts.password,
+      database: opts.database,
+      connectionLimit: opts.connectionLimit ?? 4,
+      enableKeepAlive: true,
+      keepAliveInitialDelay: 10_000,
+      connectTimeout: 10_000,
+      dateStrings: true,
+      supportBigNumbers: true,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+    });
+    try {
+      const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+      const version = String(rows[0]?.v ?? '');
+      return new MySqlAdapter(pool, /mariadb/i.test(version), opts.queryTimeoutMs ?? 60_000);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+
+  private executor(target: Pool | PoolConnection): DbExecutor {
+    return {
+      all: async <T>(sql: string, params: readonly SqlValue[] = []) => {
+        const [rows] = await target.query<RowDataPacket[]>({ sql, timeout: this.timeout }, params as SqlValue[]);
+        return rows as T[];
+      },
+      run: async (sql: string, params: readonly SqlValue[] = []): Promise<RunResult> => {
+        const [result] = await target.query<ResultSetHeader>({ sql, timeout: this.timeout }, params as SqlValue[]);
+        return { changes: result.affectedRows ?? 0, lastInsertId: result.insertId };
+      },
+    };
+  }
+
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.direct.all<T>(sql, params);
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    return this.direct.run(sql, params);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query({ sql, timeout: this.timeout });
+  }
+
+  async transaction<T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T> {
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.beginTransaction();
+      try {
+        const result = await fn(this.executor(connection));
+        await connection.commit();
+        return result;
+      } catch (error) {
+        await connection.rollback().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      // Never hand a silenced connection back to the pool.
+      await connection.query('SET @dovetail_capture_off = NULL').catch(() => undefined);
+      connection.release();
+    }
+  }
+
+  async columns(table: string): Promise<string[]> {
+    const rows = await this.all<{ name: string }>(
+      'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      [table],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
