@@ -67,8 +67,8 @@ export class RunStore {
     const now = new Date().toISOString();
     const progress = Object.fromEntries(modules.map((m) => [m, { status: 'pending', processed: 0, errors: 0 }]));
     const result = await this.db.run(
-      `INSERT INTO ${this.t.runs} (${this.db.dialect.quote('trigger')}, mode, status, progress, created_at, started_at, owner)
-       VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)`,
+      `INSERT INTO ${this.t.runs} (${this.db.dialect.quote('trigger')}, mode, status, progress, stats, created_at, started_at, owner)
+       VALUES (?, ?, 'RUNNING', ?, '{}', ?, ?, ?)`,
       [trigger, mode, JSON.stringify(progress), now, now, OWNER],
     );
     return Number(result.lastInsertId);

@@ -101,10 +101,13 @@ export class SyncEngine {
   private async prepare(): Promise<void> {
     const { db, tables, config } = this;
     const migrations = db.dialect.name === 'mysql' ? mysqlAgentMigrations(tables) : agentMigrations(tables);
-    const applied = await runMigrations(db, tables.migrations, [...migrations, ...config.migrations]);
+    const applied = await runMigrations(db, tables.migrations, migrations);
     if (applied.length > 0) this.logger.info({ applied }, 'agent tables migrated');
     const created = await ensureTablesExist(db, config.entities);
     if (created.length > 0) this.logger.info({ tables: created }, 'replica tables created');
+    // Replica migrations change the shop's tables, so they run once those exist.
+    const replica = await runMigrations(db, tables.migrations, config.migrations);
+    if (replica.length > 0) this.logger.info({ applied: replica }, 'replica migrations applied');
     const columns = new Map<string, readonly string[]>();
     for (const entity of config.entities) {
       const cols = await db.columns(entity.table);
