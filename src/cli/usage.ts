@@ -47,12 +47,12 @@ Usage:
   dovetail conflicts show ID [--json]                            base / local / hub per field
   dovetail conflicts resolve ID --keep local|remote | --field NAME=local|remote|value:JSON …
   dovetail conflicts resolve --entity E --keep local|remote      every open conflict of an entity
-  dovetail hub      [--db FILE] [--port N] [--host ADDR] [--entities E,…]
+  dovetail hub      [--db FILE | --mysql mysql://user:pass@host:port/db] [--port N] [--host ADDR] [--entities E,…]
   dovetail hub keys create --scope SCOPE --name NAME [--admin] [--db FILE]
   dovetail hub keys list [--db FILE] [--json]
   dovetail hub keys revoke KEY_ID [--db FILE]
   dovetail demo     [--duration SECONDS] [--dir DIR]
 
 Config: --config FILE, else $DOVETAIL_CONFIG, else ./dovetail.json.
-Hub database: --db FILE, else $DOVETAIL_HUB_DB, else ./dovetail-hub.db.
+Hub database: --mysql URL or $DOVETAIL_HUB_MYSQL_URL, else --db FILE, $DOVETAIL_HUB_DB, ./dovetail-hub.db.
 Exit codes: 0 ok, 1 sync or runtime failure, 2 usage or config error.`;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { AdminRow, PushChange, PushResult, RowData } from '../protocol/index.js';
 import { generateKey, parseKey, secretMatches } from './api-keys.js';
+import { planWrite } from './plan-write.js';
 import type {
   CommittedChange,
   HubStore,
@@ -249,33 +250,10 @@ export class SqliteHubStore implements HubStore {
     committed: CommittedChange[],
     nextCursor: () => number,
   ): WriteOutcome {
-    const current = this.stmts.getRow.get(scope, row.entity, row.key);
-    // Deleting a row that is already gone agrees with the hub whatever the base.
-    if (row.op === 'delete' && (!current || current.deleted)) {
-      return { status: 'applied', version: current?.version ?? 0 };
-    }
-    if (row.baseVersion !== undefined) {
-      const currentVersion = current ? current.version : null;
-      const expected = row.baseVersion;
-      // A row the node never saw (base null) may be created only if it does not exist live.
-      const matches = expected === null ? !current || current.deleted === 1 : currentVersion === expected;
-      if (!matches && current) {
-        return {
-          status: 'conflict',
-          remote: {
-            data: current.deleted ? null : (JSON.parse(current.data ?? 'null') as RowData | null),
-            version: current.version,
-            deleted: current.deleted === 1,
-            updatedAt: current.updated_at,
-          },
-        };
-      }
-    }
+    const plan = planWrite(this.stmts.getRow.get(scope, row.entity, row.key), row);
+    if (plan.kind === 'answer') return plan.outcome;
     const head = nextCursor();
-    const deleted = row.op === 'delete';
-    const data =
-      row.merge && current && !current.deleted && current.data ? { ...(JSON.parse(current.data) as RowData), ...row.data } : (row.data ?? {});
-    this.stmts.putRow.run(scope, row.entity, row.key, deleted ? null : JSON.stringify(data), head, deleted ? 1 : 0, origin, now);
+    this.stmts.putRow.run(scope, row.entity, row.key, plan.data, head, plan.deleted ? 1 : 0, origin, now);
     committed.push({ scope, entity: row.entity, cursor: head });
     return { status: 'applied', version: head };
   }

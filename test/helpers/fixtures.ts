@@ -6,6 +6,7 @@ import { parseConfig, type InstanceConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
 import { buildHub, type Hub, type HubOptions } from '../../src/hub/build-hub.js';
+import type { HubStore } from '../../src/hub/hub-store.js';
 import { SqliteHubStore } from '../../src/hub/sqlite-hub-store.js';
 
 export interface RunningHub {
@@ -28,10 +29,12 @@ export async function startHub(
     rateLimit?: HubOptions['rateLimit'];
     /** Runs before listening: the place to add Fastify hooks (fault injection, counters). */
     configure?: (hub: Hub) => void;
+    /** Another store (e.g. MySqlHubStore); default a SQLite file in `dir`. */
+    store?: HubStore;
   } = {},
 ): Promise<RunningHub> {
   const dbPath = opts.dbPath ?? join(dir, 'hub.db');
-  const store = new SqliteHubStore(dbPath);
+  const store = (opts.store ?? new SqliteHubStore(dbPath)) as SqliteHubStore;
   const hub = buildHub({ store, entities: opts.entities, rateLimit: opts.rateLimit });
   opts.configure?.(hub);
   const { url } = await hub.listen(opts.port ?? 0);

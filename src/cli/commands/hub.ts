@@ -1,6 +1,6 @@
 import { createLogger } from '../../core/logger.js';
 import { SqliteHubStore } from '../../hub/sqlite-hub-store.js';
-import { startHubServer } from '../../hub/server.js';
+import { parseMysqlUrl, startHubServer } from '../../hub/server.js';
 import { UsageError, integer, list, parse } from '../usage.js';
 
 function hubDb(flag: string | undefined): string {
@@ -15,17 +15,26 @@ export async function hubCommand(args: readonly string[]): Promise<number> {
     port: { type: 'string' },
     host: { type: 'string' },
     entities: { type: 'string' },
+    mysql: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const mysqlUrl = values.mysql ?? process.env.DOVETAIL_HUB_MYSQL_URL;
+  let mysql;
+  try {
+    mysql = mysqlUrl ? parseMysqlUrl(mysqlUrl) : undefined;
+  } catch (error) {
+    throw new UsageError(`--mysql: ${(error as Error).message}`);
+  }
   const logger = createLogger({ level: process.env.SYNC_DEBUG ? 'debug' : 'info', destination: 1 });
   const server = await startHubServer({
     dbPath: hubDb(values.db),
+    mysql,
     port: integer(values.port ?? process.env.DOVETAIL_HUB_PORT, 'port', 8787),
     host: values.host ?? process.env.DOVETAIL_HUB_HOST ?? '127.0.0.1',
     entities: list(values.entities),
     logger,
   });
-  logger.info({ url: server.url, db: hubDb(values.db) }, 'hub listening');
+  logger.info({ url: server.url, store: mysql ? `mysql://${mysql.host}:${mysql.port}/${mysql.database}` : hubDb(values.db) }, 'hub listening');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

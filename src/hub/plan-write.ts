@@ -1,0 +1,46 @@
+import type { RowData } from '../protocol/index.js';
+import type { WriteOutcome, WriteRow } from './hub-store.js';
+
+/** A row as both hub stores keep it. */
+export interface StoredRow {
+  readonly data: string | null;
+  readonly version: number;
+  readonly deleted: number;
+  readonly updated_at: string;
+}
+
+export type WritePlan =
+  | { readonly kind: 'answer'; readonly outcome: WriteOutcome }
+  | { readonly kind: 'write'; readonly data: string | null; readonly deleted: boolean };
+
+/**
+ * Decides one write against the current row, the same for every store: a delete of a row already
+ * gone is applied as is; a base that does not match is a conflict carrying the current row; a
+ * node's upsert merges onto the current fields (it owns only its columns), an admin's replaces.
+ */
+export function planWrite(current: StoredRow | undefined, row: WriteRow): WritePlan {
+  if (row.op === 'delete' && (!current || current.deleted)) {
+    return { kind: 'answer', outcome: { status: 'applied', version: current?.version ?? 0 } };
+  }
+  if (row.baseVersion !== undefined && current) {
+    // A row the node never saw (base null) may be created only if it does not exist live.
+    const matches = row.baseVersion === null ? current.deleted === 1 : current.version === row.baseVersion;
+    if (!matches) {
+      return {
+        kind: 'answer',
+        outcome: {
+          status: 'conflict',
+          remote: {
+            data: current.deleted ? null : (JSON.parse(current.data ?? 'null') as RowData | null),
+            version: current.version,
+            deleted: current.deleted === 1,
+            updatedAt: current.updated_at,
+          },
+        },
+      };
+    }
+  }
+  if (row.op === 'delete') return { kind: 'write', data: null, deleted: true };
+  const merged = row.merge && current && !current.deleted && current.data ? { ...(JSON.parse(current.data) as RowData), ...row.data } : (row.data ?? {});
+  return { kind: 'write', data: JSON.stringify(merged), deleted: false };
+}
