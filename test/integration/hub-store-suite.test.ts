@@ -96,10 +96,10 @@ describe.each(['sqlite', 'mysql'] as const)('hub store on %s', (kind) => {
           })(),
         ),
       );
-      const shop1 = await pullAll(hub.url, keys[0]!, 'customers');
+      const shop1 = await pullAll(hub.url, keys[0], 'customers');
       expect(shop1).toHaveLength(300);
       expect(shop1.map((c) => c.cursor)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-      const shop2 = await pullAll(hub.url, keys[3]!, 'customers');
+      const shop2 = await pullAll(hub.url, keys[3], 'customers');
       expect(shop2.map((c) => c.cursor)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       expect(shop2.every((c) => c.key.startsWith('n3-'))).toBe(true);
     } finally {
