@@ -10,7 +10,7 @@ export async function seedRows(
   entity: string,
   count: number,
   make: (i: number) => Record<string, unknown>,
-  opts: { prefix?: string; scope?: string } = {},
+  opts: { prefix?: string; scope?: string; source?: string } = {},
 ): Promise<void> {
   const key = await hub.nodeKey(opts.scope ?? 'shop-1', 'seeder');
   const prefix = opts.prefix ?? 'r';
@@ -22,7 +22,7 @@ export async function seedRows(
     const response = await fetch(`${hub.url}/v1/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key },
-      body: JSON.stringify({ protocol: 1, source: 'seeder-outbox', changes }),
+      body: JSON.stringify({ protocol: 1, source: opts.source ?? 'seeder-outbox', changes }),
     });
     if (response.status !== 200) throw new Error(`seeding ${entity}: HTTP ${response.status} ${await response.text()}`);
     const { results } = (await response.json()) as { results: { status: string }[] };

@@ -60,5 +60,12 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
 
 function summaryLine(instance: string, s: SyncSummary, ms: number): string {
   const { pushed, pulled, conflicts, failed } = s.stats;
-  return `[${instance}] ${s.status}${ms ? ` in ${ms} ms` : ''} (run #${s.runId}): ${pushed} pushed, ${pulled} pulled, ${conflicts} conflicts, ${failed} rejected${s.error ? ` — ${s.error}` : ''}`;
+  // Seed 000's closing line: "Resumo: 1523 contatos, 847 setores, 342 chats".
+  const perEntity = Object.entries(s.modules)
+    .filter(([module]) => module.startsWith('pull:'))
+    .map(([module, p]) => `${p.processed} ${module.slice(5)}`);
+  return (
+    `[${instance}] ${s.status}${ms ? ` in ${ms} ms` : ''} (run #${s.runId}): ${pushed} pushed, ${pulled} pulled, ${conflicts} conflicts, ${failed} rejected` +
+    `${perEntity.length ? `\n[${instance}] summary: ${perEntity.join(', ')}` : ''}${s.error ? ` — ${s.error}` : ''}`
+  );
 }
