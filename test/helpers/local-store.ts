@@ -8,6 +8,8 @@ export interface LocalStore {
   readonly kind: 'sqlite' | 'mysql';
   /** The `database` block of an agent config. */
   readonly database: Record<string, unknown>;
+  /** MySQL: the server's id of the POS connection. */
+  readonly connectionId?: number;
   run(sql: string, params?: unknown[]): Promise<void>;
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -42,6 +44,7 @@ export async function openLocalStore(kind: 'sqlite' | 'mysql', dir: string): Pro
   return {
     kind,
     database: { type: 'mysql', ...MYSQL, database: name },
+    connectionId: pos.threadId,
     run: async (sql, params = []) => {
       await pos.query(sql, params);
     },
