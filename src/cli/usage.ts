@@ -48,7 +48,7 @@ Usage:
   dovetail conflicts resolve ID --keep local|remote | --field NAME=local|remote|value:JSON …
   dovetail conflicts resolve --entity E --keep local|remote      every open conflict of an entity
   dovetail hub      [--db FILE | --mysql mysql://user:pass@host:port/db] [--port N] [--host ADDR] [--entities E,…]
-  dovetail hub keys create --scope SCOPE --name NAME [--admin] [--db FILE]
+  dovetail hub keys create --scope SCOPE --name NAME [--admin] [--db FILE | --mysql URL]
   dovetail hub keys list [--db FILE] [--json]
   dovetail hub keys revoke KEY_ID [--db FILE]
   dovetail demo     [--duration SECONDS] [--dir DIR]

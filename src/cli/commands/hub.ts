@@ -1,4 +1,6 @@
 import { createLogger } from '../../core/logger.js';
+import type { HubStore } from '../../hub/hub-store.js';
+import { MySqlHubStore } from '../../hub/mysql-hub-store.js';
 import { SqliteHubStore } from '../../hub/sqlite-hub-store.js';
 import { parseMysqlUrl, startHubServer } from '../../hub/server.js';
 import { UsageError, integer, list, parse } from '../usage.js';
@@ -51,9 +53,16 @@ async function keysCommand(args: readonly string[]): Promise<number> {
     name: { type: 'string' },
     admin: { type: 'boolean' },
     json: { type: 'boolean' },
+    mysql: { type: 'string' },
   });
   const [action, ...rest] = positionals;
-  const store = new SqliteHubStore(hubDb(values.db));
+  const mysqlUrl = values.mysql ?? process.env.DOVETAIL_HUB_MYSQL_URL;
+  let store: HubStore;
+  try {
+    store = mysqlUrl ? await MySqlHubStore.open(parseMysqlUrl(mysqlUrl)) : new SqliteHubStore(hubDb(values.db));
+  } catch (error) {
+    throw new UsageError(`cannot open the hub store: ${(error as Error).message}`);
+  }
   try {
     if (action === 'create') {
       if (!values.scope) throw new UsageError('keys create needs --scope SCOPE (use * with --admin for every scope)');
