@@ -7,10 +7,14 @@
  * Progress goes to stderr. Exit code 1 when a metric fails its verification or errors (no JSON
  * line is printed for it); missing a target does not change the exit code.
  *
- * Environment knobs (BENCH_PULL_PAGE, BENCH_PUSH_BATCH, BENCH_REPEAT, BENCH_CPU_PROF, BENCH_HUB_CPU_PROF):
+ * The live metrics (scripts/bench/live.ts) run the agent in a second child (scripts/bench/agent-child.ts).
+ *
+ * Environment knobs (BENCH_PULL_PAGE, BENCH_PUSH_BATCH, BENCH_REPEAT, BENCH_CPU_PROF, BENCH_HUB_CPU_PROF,
+ * BENCH_LIVE_CHANGES, BENCH_IDLE_SECONDS):
  * see `npm run bench -- --help`.
  */
 import { cpus, loadavg } from 'node:os';
+import { LIVE_SIZES } from './bench/live.js';
 import { METRICS, SIZES, TUNING, type MetricDef, type MetricResult } from './bench/metrics.js';
 import { fmt, progress, removeLeftoverDirs, withTimeout } from './bench/util.js';
 
@@ -36,6 +40,10 @@ function usage(): string {
     '  BENCH_REPEAT=N        fresh-agent repetitions of the pull and push timings (default 3, median reported)',
     '  BENCH_CPU_PROF=DIR    write a .cpuprofile of each timed pull/push sync (agent process) to DIR',
     '  BENCH_HUB_CPU_PROF=DIR  run the hub child under node --cpu-prof, profiles written to DIR',
+    '  BENCH_MYSQL_PORT / BENCH_MYSQL_USER / BENCH_MYSQL_PASSWORD  MariaDB/MySQL on 127.0.0.1 for the mysql_* metrics (default 3306 / root / empty)',
+    `  BENCH_LIVE_CHANGES=N  measured changes per direction for the live_* latencies (default 500, at most 1000: hub rate limit)`,
+    `  BENCH_IDLE_SECONDS=N  idle_* sampling window (default 30)`,
+    '  BENCH_CONFLICT_ROWS=N rows of the conflict_10pct_* sync (default 10000; runs repeat BENCH_REPEAT times)',
   ].join('\n');
 }
 
@@ -84,6 +92,15 @@ function report(outcomes: readonly Outcome[], loadAtStart: string): string {
       meets(o.def, value) ? 'ok' : 'MISSED',
     ];
   });
+  // Metrics with a reference figure (a seed's, a bare baseline) show it beside the value.
+  if (outcomes.some((o) => o.result?.reference)) {
+    header.push('reference', 'value/ref');
+    outcomes.forEach((o, i) => {
+      const ref = o.result?.reference;
+      const ratio = ref && o.result ? o.result.value / ref.value : 0;
+      rows[i]!.push(ref?.text ?? '', ref ? (ratio >= 0.1 ? fmt(ratio, 2) : ratio.toPrecision(2)) : '');
+    });
+  }
   const out = [
     '',
     'Dovetail benchmark',
@@ -92,6 +109,7 @@ function report(outcomes: readonly Outcome[], loadAtStart: string): string {
       (loadavg()[0]! > cpus().length ? ' — machine busy: figures are pessimistic and noisy' : ''),
     `engine: pullPageSize ${fmt(TUNING.pullPageSize)}, pushBatchSize ${fmt(TUNING.pushBatchSize)}; hub in a child process on 127.0.0.1; SQLite WAL, synchronous=FULL`,
     `sizes: pull ${fmt(SIZES.pullRows)} rows and push ${fmt(SIZES.pushRows)} rows (median of ${SIZES.repeats} fresh agents each), incremental ${SIZES.incrementalRows} rows × ${SIZES.incrementalRuns} runs on ${fmt(SIZES.incrementalBaseRows)}, capture ${fmt(SIZES.captureRows)} rows / ${SIZES.captureBatch} per tx`,
+    `live: agent in its own child process (live channel, 24 h polling); ${fmt(LIVE_SIZES.changes)} sequential changes each way after ${LIVE_SIZES.warmup} warm-up; idle window ${LIVE_SIZES.idleSeconds} s`,
     '',
     table([header, ...rows]),
     '',

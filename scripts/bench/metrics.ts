@@ -15,6 +15,9 @@ import {
   type HubKeys,
   type HubProcess,
 } from './hub.js';
+import { CONFLICT_METRICS } from './conflicts.js';
+import { LIVE_METRICS } from './live.js';
+import { MYSQL_METRICS } from './mysql.js';
 import { check, fmt, median, now, percentile, profiled, progress, tempDir, timed } from './util.js';
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -52,6 +55,8 @@ export interface MetricResult {
   readonly value: number;
   /** Extra lines for the human-readable table (timing splits, spread, checks done). */
   readonly notes: readonly string[];
+  /** A figure to read the value against, shown beside it in the table (a seed's figure, a bare baseline). */
+  readonly reference?: { readonly text: string; readonly value: number };
 }
 
 export interface MetricDef {
@@ -486,4 +491,10 @@ export const METRICS: readonly MetricDef[] = [
     description: `insert time with / without capture triggers (${fmt(SIZES.captureRows)} rows, ${SIZES.captureBatch} per tx)`,
     run: captureOverhead,
   },
+  // Live agent: propagation latency both ways and idle cost (scripts/bench/live.ts).
+  ...LIVE_METRICS,
+  // MariaDB/MySQL: the agent on a shop's MySQL database, the hub on a MySQL store (scripts/bench/mysql.ts).
+  ...MYSQL_METRICS,
+  // Push + pull where 10% of the rows also changed on the hub (scripts/bench/conflicts.ts).
+  ...CONFLICT_METRICS,
 ];

@@ -3,9 +3,7 @@ import type { ConflictRecord } from './conflict-store.js';
 import type { EngineContext } from './engine-context.js';
 import { SyncError } from './errors.js';
 import { diffFields, type FieldDiff } from './merge.js';
-import { keyValues } from './row-codec.js';
-import { applyResolution } from './settle-conflict.js';
-import type { DbExecutor } from './store/db-adapter.js';
+import { applyResolution, readLocalRow } from './settle-conflict.js';
 
 /** A person's choice for one field: a side, or a value typed in. */
 export type FieldChoice = 'local' | 'remote' | { readonly value: unknown };
@@ -28,21 +26,11 @@ export type ResolveOutcome =
   | { readonly status: 'resolved'; readonly row: RowData | null; readonly queued: boolean }
   | { readonly status: 'already-resolved'; readonly resolution: string | null };
 
-async function currentLocal(ctx: EngineContext, tx: DbExecutor, entityName: string, rowKey: string): Promise<RowData | null> {
-  const entity = ctx.entities.get(entityName);
-  if (!entity) throw new SyncError('config', `conflict on entity "${entityName}", which is no longer configured`);
-  const q = ctx.db.dialect.quote;
-  const where = entity.key.map((k) => `${q(k)} = ?`).join(' AND ');
-  const [row] = await tx.all<RowData>(`SELECT * FROM ${q(entity.table)} WHERE ${where}`, keyValues(rowKey, entity.key));
-  if (!row || (entity.softDelete && row[entity.softDelete])) return null;
-  return row;
-}
-
 /** A conflict with its field-by-field comparison against the shop's current row. */
 export async function viewConflict(ctx: EngineContext, id: number): Promise<ConflictView | null> {
   const conflict = await ctx.conflicts.get(id);
   if (!conflict) return null;
-  const local = conflict.status === 'open' ? await currentLocal(ctx, ctx.db, conflict.entity, conflict.rowKey) : conflict.localData;
+  const local = conflict.status === 'open' ? await readLocalRow(ctx, ctx.db, conflict.entity, conflict.rowKey) : conflict.localData;
   const fields =
     local && conflict.remoteData ? diffFields(conflict.baseData, local, conflict.remoteData) : conflict.fields;
   return { conflict, local, fields };
@@ -60,7 +48,7 @@ export async function resolveConflict(ctx: EngineContext, id: number, resolution
     if (conflict.status === 'resolved') return { status: 'already-resolved', resolution: conflict.resolution };
     const entity = ctx.entities.get(conflict.entity);
     if (!entity) throw new SyncError('config', `conflict on entity "${conflict.entity}", which is no longer configured`);
-    const local = await currentLocal(ctx, tx, conflict.entity, conflict.rowKey);
+    const local = await readLocalRow(ctx, tx, conflict.entity, conflict.rowKey);
     const remote = conflict.remoteData;
     const row = chooseRow(conflict, local, remote, resolution);
     const queued = await applyResolution(

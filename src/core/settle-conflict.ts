@@ -4,6 +4,8 @@ import type { EntityConfig } from './config.js';
 import type { EngineContext } from './engine-context.js';
 import { mergeRow, sameValue, type ConflictPolicy } from './merge.js';
 import type { OutboxEntry } from './outbox-store.js';
+import { SyncError } from './errors.js';
+import { keyValues } from './row-codec.js';
 import type { DbExecutor } from './store/db-adapter.js';
 import { recordSynced } from './synced-rows.js';
 
@@ -12,6 +14,17 @@ export interface RemoteRow {
   readonly version: number;
   readonly deleted: boolean;
   readonly updatedAt?: string;
+}
+
+/** The shop's row as it is now in its table; null when deleted (or soft-deleted). */
+export async function readLocalRow(ctx: EngineContext, tx: DbExecutor, entityName: string, rowKey: string): Promise<RowData | null> {
+  const entity = ctx.entities.get(entityName);
+  if (!entity) throw new SyncError('config', `conflict on entity "${entityName}", which is no longer configured`);
+  const q = ctx.db.dialect.quote;
+  const where = entity.key.map((k) => `${q(k)} = ?`).join(' AND ');
+  const [row] = await tx.all<RowData>(`SELECT * FROM ${q(entity.table)} WHERE ${where}`, keyValues(rowKey, entity.key));
+  if (!row || (entity.softDelete && row[entity.softDelete])) return null;
+  return row;
 }
 
 export function describePolicy(policy: ConflictPolicy): string {
@@ -56,7 +69,14 @@ export async function applyResolution(
 export async function settleConflict(ctx: EngineContext, tx: DbExecutor, entry: OutboxEntry, remote: RemoteRow): Promise<'merged' | 'held'> {
   const entity = ctx.entities.get(entry.entity);
   const policy: ConflictPolicy = entity?.conflict ?? { strategy: 'manual' };
-  const local = entry.op === 'delete' ? null : entry.data;
+  // The shop may have written the row again while this push was on the wire: then the merge
+  // takes the row as it is now and replaces every pending entry of it, not just those sent.
+  const [later] = await tx.all<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM ${ctx.t.outbox} WHERE entity = ? AND row_key = ? AND status = 'pending' AND seq > ?`,
+    [entry.entity, entry.rowKey, entry.seq],
+  );
+  const moved = entity !== undefined && Number(later?.n ?? 0) > 0;
+  const local = moved ? await readLocalRow(ctx, tx, entry.entity, entry.rowKey) : entry.op === 'delete' ? null : entry.data;
   const remoteData = remote.deleted ? null : remote.data;
   const result = mergeRow(policy, {
     base: entry.baseData,
@@ -83,7 +103,7 @@ export async function settleConflict(ctx: EngineContext, tx: DbExecutor, entry: 
     await ctx.conflicts.record(tx, { ...record, mergedData: null, status: 'open', resolution: null });
     return 'held';
   }
-  await applyResolution(ctx, tx, entity, entry.rowKey, result.row, remote, entry.covered);
+  await applyResolution(ctx, tx, entity, entry.rowKey, result.row, remote, moved ? 'all' : entry.covered);
   const decided = Object.keys(result.decisions).length > 0;
   await ctx.conflicts.record(tx, {
     ...record,

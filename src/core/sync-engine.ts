@@ -314,7 +314,7 @@ export class SyncEngine {
   }
 
   /** Resolves every open conflict of an entity by keeping one side. */
-  resolveAllConflicts(entity: string, keep: 'local' | 'remote'): Promise<number> {
+  async resolveAllConflicts(entity: string, keep: 'local' | 'remote'): Promise<number> {
     this.selectEntities([entity]);
     return resolveAll(this.ctx, entity, keep);
   }
