@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { backoffMs } from './backoff.js';
 import { deriveState, type AgentStatus } from './connection-state.js';
+import { describeError } from './errors.js';
 import { LiveClient } from './live-client.js';
 import { Scheduler, intervalToCron } from './scheduler.js';
 import { SingleFlight } from './single-flight.js';
@@ -182,7 +183,10 @@ export class Agent {
   private trigger(request: SyncRequest): Promise<SyncSummary | null> {
     if (!this.started || this.paused || this.authError) return Promise.resolve(null);
     if (this.retryTimer && request.trigger !== 'schedule') return Promise.resolve(null);
-    return this.flight.request(request);
+    return this.flight.request(request).catch((error: unknown) => {
+      this.opts.logger.error({ error: describeError(error), trigger: request.trigger }, 'sync run could not be recorded');
+      return null;
+    });
   }
 
   private onLiveChanges(entity: string): void {
@@ -222,18 +226,26 @@ export class Agent {
     const wantsPull = request.pull === 'all' || (only?.length ?? 0) > 0;
     this.snapshot = { ...this.snapshot, running: true, lastAttemptAt: new Date().toISOString(), currentRun: { id: null, progress: {} } };
     this.publish();
-    const summary = await engine.sync({
+    let summary: SyncSummary;
+    try {
+      summary = await engine.sync({
         trigger: request.trigger,
         direction: request.push && wantsPull ? 'both' : request.push ? 'push' : 'pull',
         only: request.push && !wantsPull ? undefined : only,
         full: request.full,
         force: request.force,
         signal,
-      onProgress: (progress, runId) => {
-        this.snapshot = { ...this.snapshot, currentRun: { id: runId, progress } };
-        this.publish();
-      },
-    });
+        onProgress: (progress, runId) => {
+          this.snapshot = { ...this.snapshot, currentRun: { id: runId, progress } };
+          this.publish();
+        },
+      });
+    } catch (error) {
+      // Only the database failing outside a module gets here (e.g. a full disk while recording the run).
+      this.snapshot = { ...this.snapshot, running: false, currentRun: null, lastError: describeError(error), lastErrorCode: 'database' };
+      this.publish();
+      throw error;
+    }
     this.afterRun(summary);
     logger[summary.status === 'DONE' ? 'debug' : 'warn'](
       { run: summary.runId, trigger: request.trigger, status: summary.status, ...summary.stats, error: summary.error ?? undefined },
