@@ -4,15 +4,7 @@ import { expect } from 'vitest';
 import { Agent } from '../../src/core/agent.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ENTITIES, instanceConfig, openEngine, startHub, test, waitFor } from '../helpers/fixtures.js';
-
-async function adminPut(url: string, key: string, entity: string, id: string, data: Record<string, unknown>) {
-  const response = await fetch(`${url}/v1/admin/scopes/shop-1/entities/${entity}/rows/${id}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: JSON.stringify({ data }),
-  });
-  expect(response.status).toBe(200);
-}
+import { adminPut } from '../helpers/local-db.js';
 
 test('a hub write lands locally through the live channel, and a local write reaches the hub, with no polling', async ({ dir }) => {
   const hub = await startHub(dir);

@@ -4,15 +4,7 @@ import { expect } from 'vitest';
 import { Agent } from '../../src/core/agent.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ENTITIES, instanceConfig, openEngine, startHub, test, waitFor } from '../helpers/fixtures.js';
-
-const admin = (url: string, key: string) => async (entity: string, id: string, data: Record<string, unknown>) => {
-  const response = await fetch(`${url}/v1/admin/scopes/shop-1/entities/${entity}/rows/${id}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
-    body: JSON.stringify({ data }),
-  });
-  expect(response.status).toBe(200);
-};
+import { adminPut } from '../helpers/local-db.js';
 
 test('live socket dropped by the hub → polling; the cron keeps syncing; the agent redials to online', async ({ dir }) => {
   const hub = await startHub(dir);
@@ -28,7 +20,7 @@ test('live socket dropped by the hub → polling; the cron keeps syncing; the ag
     await waitFor(() => agent.status().state === 'online', 5000, 'online');
     hub.hub.live!.io.of('/sync').disconnectSockets(true);
     await waitFor(() => agent.status().state === 'polling', 5000, 'polling');
-    await admin(hub.url, await hub.adminKey())('customers', 'c9', { id: 'c9', first_name: 'Bruno' });
+    await adminPut(hub.url, await hub.adminKey(), 'customers', 'c9', { id: 'c9', first_name: 'Bruno' });
     await waitFor(() => pos.prepare("SELECT 1 FROM customers WHERE id = 'c9'").get(), 5000, 'c9 pulled by the cron');
     await agent.idle();
     const byCron = (await engine.runs.list(100)).filter((r) => r.trigger === 'schedule' && r.status === 'DONE');
