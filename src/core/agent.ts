@@ -30,6 +30,7 @@ export interface AgentOptions {
 }
 
 type Listener = (status: AgentStatus) => void;
+type RunListener = (summary: SyncSummary) => void;
 
 const TRANSIENT = new Set(['network', 'timeout', 'server', 'rate_limited', 'bad_response']);
 const AUTH = new Set(['auth', 'forbidden']);
@@ -42,6 +43,7 @@ export class Agent {
   private readonly flight: SingleFlight<SyncSummary>;
   private readonly scheduler = new Scheduler();
   private readonly listeners = new Set<Listener>();
+  private readonly runListeners = new Set<RunListener>();
   private live: LiveClient | null = null;
   private snapshot: AgentStatus;
   private httpOk: boolean | null = null;
@@ -91,6 +93,12 @@ export class Agent {
   onStatus(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` after every finished run; returns the unsubscribe. */
+  onRun(listener: RunListener): () => void {
+    this.runListeners.add(listener);
+    return () => this.runListeners.delete(listener);
   }
 
   /** Starts every trigger and runs the startup sync (not awaited). */
@@ -254,6 +262,7 @@ export class Agent {
     await this.refreshCounts();
     this.snapshot = { ...this.snapshot, running: false, currentRun: null };
     this.publish();
+    for (const listener of this.runListeners) listener(summary);
     return summary;
   }
 

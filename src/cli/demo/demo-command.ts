@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../core/config.js';
 import { silentLogger } from '../../core/logger.js';
-import { SyncEngine } from '../../core/sync-engine.js';
+import { Agent } from '../../core/agent.js';
+import { SyncEngine, type SyncSummary } from '../../core/sync-engine.js';
 import { startHubServer } from '../../hub/server.js';
 import { UsageError, parse } from '../usage.js';
 import { compareEntity } from './compare.js';
@@ -27,8 +28,9 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const duration = values.duration === undefined ? Infinity : Number(values.duration);
   if (!(duration > 0)) throw new UsageError(`--duration: expected seconds > 0, got "${values.duration}"`);
-  const intervalMs = values.interval === undefined ? 1000 : Number(values.interval) * 1000;
-  if (!(intervalMs >= 50)) throw new UsageError('--interval: expected seconds ≥ 0.05');
+  // Live sync does the work; the polling fallback only matters if the live channel drops.
+  const intervalSeconds = values.interval === undefined ? 60 : Number(values.interval);
+  if (!(intervalSeconds >= 1)) throw new UsageError('--interval: expected the polling fallback in seconds (≥ 1)');
 
   const dir = values.dir ? resolve(values.dir) : mkdtempSync(join(tmpdir(), 'dovetail-demo-'));
   mkdirSync(dir, { recursive: true });
@@ -55,8 +57,7 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
 
   const totals = { pushed: 0, pulled: 0, conflicts: 0, runs: 0, failedRuns: 0 };
   let lastDaily = 0;
-  const syncOnce = async (trigger: 'schedule' | 'manual') => {
-    const summary = await engine.sync({ trigger });
+  const report = (summary: SyncSummary) => {
     totals.runs++;
     totals.pushed += summary.stats.pushed;
     totals.pulled += summary.stats.pulled;
@@ -75,8 +76,15 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
     }[];
     for (const o of numbered) say(`agent    order ${o.id.slice(0, 8)} is today's #${o.daily_number} (sent back to the hub)`);
     lastDaily = numbered.at(-1)?.daily_number ?? lastDaily;
-    return summary;
   };
+  const agent = new Agent({ engine, logger: silentLogger(), intervalMinutes: intervalSeconds / 60 });
+  agent.onRun(report);
+  let lastState = '';
+  agent.onStatus((status) => {
+    if (status.state !== lastState) say(`agent    connection ${status.state}`);
+    lastState = status.state;
+  });
+  await agent.start();
 
   let stopping = false;
   const stop = () => {
@@ -100,15 +108,16 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
   every(3700, () => posSim.noteCustomer());
 
   while (!stopping && Date.now() < endAt) {
-    await syncOnce('schedule');
-    await new Promise((r) => setTimeout(r, Math.min(intervalMs, Math.max(0, endAt - Date.now()))));
+    await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, endAt - Date.now()))));
   }
   timers.forEach(clearInterval);
   say('stopping the simulators; settling the last changes…');
+  await agent.idle();
   for (let i = 0; i < 5; i++) {
-    const s = await syncOnce('manual');
+    const s = await agent.syncNow();
     if (s.stats.pushed === 0 && s.stats.pulled === 0 && s.status === 'DONE') break;
   }
+  await agent.stop();
 
   const comparisons = [];
   for (const entity of instance.entities) comparisons.push(await compareEntity(pos, server.hub.store, SCOPE, entity));
