@@ -317,10 +317,11 @@ function seedMessages(hubDb: string, from: number, count: number): void {
 
 /** `upsert orders`, `SELECT sync_outbox`, `SET @dovetail_capture_off`…: a statement's kind and table. */
 function statementKind(sql: string): string {
-  const s = sql.trimStart().replace(/\s+/g, ' ');
+  // Only the head: a page's upsert is tens of kB, and this runs inside the timed sync.
+  const s = sql.slice(0, 240).trimStart().replace(/\s+/g, ' ');
   const table = (t: string | undefined) => (t ?? '?').replace(/[`"]/g, '');
   let m = /^INSERT (?:IGNORE )?INTO (\S+)/i.exec(s);
-  if (m) return `${/ON DUPLICATE KEY UPDATE/i.test(s) ? 'upsert' : 'INSERT'} ${table(m[1])}`;
+  if (m) return `${sql.includes('ON DUPLICATE KEY UPDATE', sql.length - 4096) ? 'upsert' : 'INSERT'} ${table(m[1])}`;
   m = /^(UPDATE|DELETE FROM|REPLACE INTO) (\S+)/i.exec(s);
   if (m) return `${m[1]!.split(' ')[0]!.toUpperCase()} ${table(m[2])}`;
   m = /^SELECT .*? FROM (\S+)/i.exec(s);

@@ -2,7 +2,7 @@ import type { PulledChange, RowData } from '../protocol/index.js';
 import type { AgentTables } from './agent-tables.js';
 import type { EntityConfig } from './config.js';
 import type { OutboxStore } from './outbox-store.js';
-import { keyValues, toSqlValue } from './row-codec.js';
+import { keyValues, toMysqlDateTime, toSqlValue } from './row-codec.js';
 import type { StateStore } from './state-store.js';
 import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
 import { recordSynced, type SyncedRow } from './synced-rows.js';
@@ -16,6 +16,8 @@ export interface ApplyContext {
   readonly entity: EntityConfig;
   /** Columns of the local table: remote data can never name another. */
   readonly columns: readonly string[];
+  /** Columns that need the engine's own date format (MySQL DATETIME and kin). */
+  readonly dateColumns?: ReadonlySet<string>;
   /** `node:<name>` of this agent: its own changes coming back are not re-applied. */
   readonly selfOrigin: string;
   /** A full resync rewrites even rows this agent wrote itself (they may have been lost locally). */
@@ -103,7 +105,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
  */
 export async function writeLocalRow(
   tx: DbExecutor,
-  ctx: Pick<ApplyContext, 'db' | 't' | 'entity' | 'columns'>,
+  ctx: Pick<ApplyContext, 'db' | 't' | 'entity' | 'columns' | 'dateColumns'>,
   key: string,
   data: RowData | null,
 ): Promise<void> {
@@ -128,7 +130,7 @@ async function knownVersions(tx: DbExecutor, ctx: ApplyContext, changes: readonl
 
 async function upsertRows(
   tx: DbExecutor,
-  ctx: Pick<ApplyContext, 'db' | 'entity'>,
+  ctx: Pick<ApplyContext, 'db' | 'entity' | 'dateColumns'>,
   rows: readonly { key: string; data: RowData }[],
   local: ReadonlySet<string>,
   unknown: Set<string>,
@@ -137,6 +139,7 @@ async function upsertRows(
   // Rows are grouped by column set, each group one multi-row statement shape; consecutive rows
   // with the same field names (the usual case) reuse the previous row's group without lookups.
   const groups = new Map<string, { columns: string[]; params: SqlValue[] }>();
+  const dates = ctx.dateColumns && ctx.dateColumns.size > 0 ? ctx.dateColumns : null;
   let lastNames: string[] | null = null;
   let group: { columns: string[]; params: SqlValue[] } | null = null;
   for (const row of rows) {
@@ -158,7 +161,7 @@ async function upsertRows(
     }
     let keys: SqlValue[] | null = null;
     for (const column of group.columns) {
-      const value = data[column];
+      const value = dates?.has(column) ? toMysqlDateTime(data[column]) : data[column];
       if (value !== undefined && value !== null) {
         group.params.push(toSqlValue(value));
       } else if (entity.key.includes(column)) {

@@ -19,6 +19,8 @@ export interface EngineContext {
   readonly entities: ReadonlyMap<string, EntityConfig>;
   /** Local column names per entity. */
   readonly columns: ReadonlyMap<string, readonly string[]>;
+  /** Date-typed local columns per entity (MySQL), converted from ISO text on apply. */
+  readonly dateColumns: ReadonlyMap<string, ReadonlySet<string>>;
   /** Random id of this database's outbox: seqs are unique within it. */
   readonly source: string;
   readonly pushBatchSize: number;

@@ -1,6 +1,6 @@
 import type { RowData } from '../protocol/index.js';
 import type { AgentTables } from './agent-tables.js';
-import type { DbAdapter, DbExecutor } from './store/db-adapter.js';
+import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
 
 export interface OutboxEntry {
   readonly seq: number;
@@ -92,16 +92,31 @@ export class OutboxStore {
       after = chunk[chunk.length - 1]!.seq;
     }
     if (picked.size === 0) return [];
-    const pairs = [...picked.values()].map(({ latest }) => [latest.entity, latest.row_key] as const);
-    const tuples = pairs.map(() => '(?, ?)').join(', ');
-    const params = pairs.flat();
+    // Per entity `row_key IN (…)`: MySQL plans a long list of (entity, row_key) pairs very badly.
+    const keysByEntity = new Map<string, string[]>();
+    for (const { latest } of picked.values()) {
+      const keys = keysByEntity.get(latest.entity) ?? [];
+      keys.push(latest.row_key);
+      keysByEntity.set(latest.entity, keys);
+    }
+    const perEntity = async <T>(sql: (list: string) => string, leading: readonly SqlValue[] = []): Promise<T[]> => {
+      const out: T[] = [];
+      for (const [entity, keys] of keysByEntity) {
+        for (let i = 0; i < keys.length; i += 1000) {
+          const slice = keys.slice(i, i + 1000);
+          out.push(...(await this.db.all<T>(sql(slice.map(() => '?').join(', ')), [...leading, entity, ...slice])));
+        }
+      }
+      return out;
+    };
     if (!exhausted) {
       // Later entries of the picked rows, past the part of the queue walked above.
-      const newer = await this.db.all<QueuedRow>(
-        `SELECT seq, entity, row_key, op, data, attempts, created_at FROM ${this.t.outbox}
-         WHERE status = 'pending' AND seq > ? AND (entity, row_key) IN (${tuples}) ORDER BY seq`,
-        [after, ...params],
+      const newer = await perEntity<QueuedRow>(
+        (list) => `SELECT seq, entity, row_key, op, data, attempts, created_at FROM ${this.t.outbox}
+         WHERE status = 'pending' AND seq > ? AND entity = ? AND row_key IN (${list})`,
+        [after],
       );
+      newer.sort((a, b) => a.seq - b.seq);
       for (const r of newer) {
         const id = `${r.entity}\u0000${r.row_key}`;
         const known = picked.get(id)!;
@@ -110,9 +125,8 @@ export class OutboxStore {
     }
     const bases = new Map(
       (
-        await this.db.all<{ entity: string; row_key: string; version: number; data: string | null }>(
-          `SELECT entity, row_key, version, data FROM ${this.t.rows} WHERE (entity, row_key) IN (${tuples})`,
-          params,
+        await perEntity<{ entity: string; row_key: string; version: number; data: string | null }>(
+          (list) => `SELECT entity, row_key, version, data FROM ${this.t.rows} WHERE entity = ? AND row_key IN (${list})`,
         )
       ).map((r) => [`${r.entity}\u0000${r.row_key}`, r]),
     );

@@ -46,7 +46,7 @@ export async function pullEntity(
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
     if (page.changes.length === 0) break;
     const result = await applyPage(
-      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, selfOrigin, full: opts.full },
+      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, dateColumns: ctx.dateColumns.get(entity.name), selfOrigin, full: opts.full },
       page.changes,
       page.cursor,
     );

@@ -30,3 +30,16 @@ export function rowKeyOf(row: Readonly<Record<string, unknown>>, keyColumns: rea
   if (keyColumns.length === 1) return String(row[keyColumns[0]!]);
   return JSON.stringify(keyColumns.map((k) => row[k] ?? null));
 }
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * An ISO-8601 text as MySQL DATETIME text in UTC ("2026-01-05T08:00:00.000Z" → "2026-01-05
+ * 08:00:00.000"); other values pass through. Strict MySQL refuses the ISO form outright.
+ */
+export function toMysqlDateTime(value: unknown): unknown {
+  if (typeof value !== 'string' || !ISO.test(value)) return value;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}

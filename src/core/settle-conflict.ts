@@ -52,7 +52,12 @@ export async function applyResolution(
   settled: readonly number[] | 'all',
 ): Promise<boolean> {
   const remoteData = remote.deleted ? null : remote.data;
-  await writeLocalRow(tx, { db: ctx.db, t: ctx.t, entity, columns: ctx.columns.get(entity.name) ?? [] }, rowKey, row);
+  await writeLocalRow(
+    tx,
+    { db: ctx.db, t: ctx.t, entity, columns: ctx.columns.get(entity.name) ?? [], dateColumns: ctx.dateColumns.get(entity.name) },
+    rowKey,
+    row,
+  );
   await recordSynced(tx, ctx, entity.name, [{ key: rowKey, version: remote.version, data: remoteData }], new Date().toISOString());
   if (settled === 'all') await ctx.outbox.clearRow(tx, entity.name, rowKey);
   else await ctx.outbox.remove(tx, settled);

@@ -109,6 +109,7 @@ export class SyncEngine {
     const replica = await runMigrations(db, tables.migrations, config.migrations);
     if (replica.length > 0) this.logger.info({ applied: replica }, 'replica migrations applied');
     const columns = new Map<string, readonly string[]>();
+    const dateColumns = new Map<string, ReadonlySet<string>>();
     for (const entity of config.entities) {
       const cols = await db.columns(entity.table);
       if (cols.length === 0) {
@@ -121,6 +122,7 @@ export class SyncEngine {
         throw new SyncError('config', `table "${entity.table}" has no soft-delete column "${entity.softDelete}"`);
       }
       columns.set(entity.name, cols);
+      if (db.dateColumns) dateColumns.set(entity.name, await db.dateColumns(entity.table));
       if (entity.direction === 'pull') await removeCapture(db, tables, entity.name);
       else await installCapture(db, tables, entity, cols);
     }
@@ -137,6 +139,7 @@ export class SyncEngine {
       logger: this.logger,
       entities: new Map(config.entities.map((e) => [e.name, e])),
       columns,
+      dateColumns,
       source,
       ...this.tuning,
     };

@@ -244,22 +244,31 @@ export class MySqlHubStore implements HubStore {
 
   private async currentRows(conn: PoolConnection, scope: string, rows: readonly { entity: string; key: string }[]): Promise<Map<string, Row>> {
     const out = new Map<string, Row>();
-    for (let i = 0; i < rows.length; i += 1000) {
-      const slice = rows.slice(i, i + 1000);
-      const [found] = await conn.query<RowDataPacket[]>(
-        `SELECT entity, \`key\`, data, version, deleted, origin, updated_at FROM hub_rows
-         WHERE scope = ? AND (entity, \`key\`) IN (${slice.map(() => '(?, ?)').join(', ')})`,
-        [scope, ...slice.flatMap((r) => [r.entity, r.key])],
-      );
-      for (const r of found) {
-        out.set(`${String(r.entity)}\u0000${String(r.key)}`, {
-          key: String(r.key),
-          data: r.data as string | null,
-          version: Number(r.version),
-          deleted: Number(r.deleted),
-          origin: String(r.origin),
-          updated_at: String(r.updated_at),
-        });
+    // Per entity `key IN (…)`: a long list of (entity, key) pairs is planned quadratically.
+    const byEntity = new Map<string, string[]>();
+    for (const r of rows) {
+      const keys = byEntity.get(r.entity) ?? [];
+      keys.push(r.key);
+      byEntity.set(r.entity, keys);
+    }
+    for (const [entity, keys] of byEntity) {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const slice = keys.slice(i, i + 1000);
+        const [found] = await conn.query<RowDataPacket[]>(
+          `SELECT entity, \`key\`, data, version, deleted, origin, updated_at FROM hub_rows
+           WHERE scope = ? AND entity = ? AND \`key\` IN (${slice.map(() => '?').join(', ')})`,
+          [scope, entity, ...slice],
+        );
+        for (const r of found) {
+          out.set(`${String(r.entity)}\u0000${String(r.key)}`, {
+            key: String(r.key),
+            data: r.data as string | null,
+            version: Number(r.version),
+            deleted: Number(r.deleted),
+            origin: String(r.origin),
+            updated_at: String(r.updated_at),
+          });
+        }
       }
     }
     return out;

@@ -31,7 +31,7 @@ test('the WPP replica profile: per-tenant MariaDB tables created and filled, one
       prefix: '',
       scope: 'exatron',
     });
-    const chat = (i: number) => ({ id: i, instance: 'exatron', type: 'whatsapp', contact_id: i, started_at: '2026-02-03 10:00:00', is_finished: 0 });
+    const chat = (i: number) => ({ id: i, instance: 'exatron', type: 'whatsapp', contact_id: i, started_at: '2026-02-03T10:00:00.000Z', is_finished: 0 });
     const message = (i: number) => ({ id: i, instance: 'exatron', chat_id: 1 + (i % 40), from_me: i % 2, body: `msg ${i}`, created_at: '2026-02-03 10:00:00' });
     await seedRows(hub, 'chats', 40, chat, { prefix: '', scope: 'exatron', source: 'seeder-chats' });
     await seedRows(hub, 'messages', 500, message, { prefix: '', scope: 'exatron', source: 'seeder-messages' });
@@ -40,10 +40,12 @@ test('the WPP replica profile: per-tenant MariaDB tables created and filled, one
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/summary: 150 contacts, 0 contact_sectors, 40 chats, 500 messages/);
 
-    const exatron = await mysql.createConnection({ ...MYSQL, database: databases.exatron });
+    const exatron = await mysql.createConnection({ ...MYSQL, database: databases.exatron, dateStrings: true });
     const count = async (table: string) => ((await exatron.query(`SELECT COUNT(*) AS n FROM ${table}`))[0] as { n: number }[])[0]!.n;
     expect(await count('wpp_contacts')).toBe(150);
     expect(await count('wpp_chats')).toBe(40);
+    // The hub's ISO time fits the seed's DATETIME column (strict mode refuses ISO text as is).
+    expect((await exatron.query('SELECT started_at FROM wpp_chats WHERE id = 1'))[0]).toEqual([{ started_at: '2026-02-03 10:00:00' }]);
     expect(await count('wpp_messages')).toBe(500);
     const [columns] = await exatron.query("SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'wpp_chats' AND COLUMN_NAME = 'bot_id'");
     expect(columns).toHaveLength(1);

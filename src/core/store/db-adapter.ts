@@ -25,6 +25,8 @@ export interface DbAdapter extends DbExecutor {
   transaction<T>(fn: (tx: DbExecutor) => Promise<T>): Promise<T>;
   /** Column names of a table, in order; empty when the table does not exist. */
   columns(table: string): Promise<string[]>;
+  /** Columns that only take the engine's own date format (MySQL DATETIME/TIMESTAMP/DATE). */
+  dateColumns?(table: string): Promise<ReadonlySet<string>>;
   close(): Promise<void>;
 }
 

@@ -110,6 +110,15 @@ export class MySqlAdapter implements DbAdapter {
     return rows.map((r) => r.name);
   }
 
+  async dateColumns(table: string): Promise<ReadonlySet<string>> {
+    const rows = await this.all<{ name: string }>(
+      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
+       AND DATA_TYPE IN ('datetime', 'timestamp', 'date')`,
+      [table],
+    );
+    return new Set(rows.map((r) => r.name));
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { keyValues, rowKeyOf, toSqlValue } from '../../../src/core/row-codec.js';
+import { keyValues, rowKeyOf, toMysqlDateTime, toSqlValue } from '../../../src/core/row-codec.js';
 
 describe('toSqlValue', () => {
   test('scalars pass through, booleans become 0/1, null and undefined become NULL', () => {
@@ -91,5 +91,16 @@ describe('rowKeyOf', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('toMysqlDateTime', () => {
+  test('turns ISO-8601 text into MySQL DATETIME text in UTC and leaves everything else alone', () => {
+    expect(toMysqlDateTime('2026-01-05T08:00:00.000Z')).toBe('2026-01-05 08:00:00.000');
+    expect(toMysqlDateTime('2026-01-05T10:00:00+02:00')).toBe('2026-01-05 08:00:00.000');
+    expect(toMysqlDateTime('2026-01-05 08:00:00')).toBe('2026-01-05 08:00:00');
+    expect(toMysqlDateTime('not a date')).toBe('not a date');
+    expect(toMysqlDateTime(12)).toBe(12);
+    expect(toMysqlDateTime(null)).toBe(null);
   });
 });
