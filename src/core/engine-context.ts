@@ -21,8 +21,8 @@ export interface EngineContext {
   readonly columns: ReadonlyMap<string, readonly string[]>;
   /** Date-typed local columns per entity (MySQL), converted from ISO text on apply. */
   readonly dateColumns: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Random id of this database's outbox: seqs are unique within it. */
-  readonly source: string;
+  /** Random id of this database's outbox: seqs are unique within it. Replaced when the hub says a seq was reused. */
+  readonly source: { value: string };
   readonly pushBatchSize: number;
   readonly pullPageSize: number;
   readonly maxBackoffMs: number;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { PushChange, PushResult } from '../protocol/index.js';
 import { backoffMs } from './backoff.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
@@ -23,6 +24,7 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
   const next = (inFlight: ReadonlySet<string>) => ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force, exclude: inFlight });
   let batch = await next(new Set());
   let sending = batch.length > 0 ? sendOrPostpone(ctx, batch) : null;
+  let extraPasses = 0;
   // Each round settles every entry it sent; the bound only guards against a hub that never settles.
   for (let round = 0; sending && round < 100_000; round++) {
     // While the hub works on this batch, pick the next one (rows in flight excluded) ...
@@ -30,11 +32,18 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
     const results = await sending;
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
     // ... and send it before settling this one, so hub and agent work at the same time.
-    const followingSend = following.length > 0 ? sendOrPostpone(ctx, following) : null;
+    let followingSend = following.length > 0 ? sendOrPostpone(ctx, following) : null;
     followingSend?.catch(() => undefined);
     await settle(ctx, batch, results, counts);
     reporter.progress(counts.pushed + counts.conflicts + counts.failed);
     batch = following;
+    // Settling may queue more (a merged conflict, a change to send under a new source id): a few
+    // extra passes deliver those in this run instead of at the next trigger.
+    if (!followingSend && extraPasses < 3) {
+      extraPasses++;
+      batch = await next(new Set());
+      followingSend = batch.length > 0 ? sendOrPostpone(ctx, batch) : null;
+    }
     sending = followingSend;
   }
   return counts;
@@ -72,6 +81,7 @@ async function settle(
   bySeq: ReadonlyMap<number, PushResult>,
   counts: { pushed: number; conflicts: number; failed: number },
 ): Promise<void> {
+  let reused = false;
   await ctx.db.transaction(async (tx) => {
     const synced = new Map<string, SyncedRow[]>();
     const applied: OutboxEntry[] = [];
@@ -88,6 +98,10 @@ async function settle(
       } else if (result.status === 'conflict') {
         await settleConflict(ctx, tx, entry, result.remote);
         counts.conflicts++;
+      } else if (result.error.code === 'seq_reused') {
+        // This database was restored from a backup: its seqs were used before. The entry stays
+        // pending and goes again under a new source id.
+        reused = true;
       } else {
         await ctx.outbox.park(tx, entry.entity, entry.rowKey, entry.seq, `${result.error.code}: ${result.error.message}`);
         counts.failed++;
@@ -97,6 +111,11 @@ async function settle(
     const at = new Date().toISOString();
     for (const [entity, rows] of synced) await recordSynced(tx, ctx, entity, rows, at);
   });
+  if (reused) {
+    ctx.source.value = randomBytes(12).toString('base64url');
+    await ctx.state.setMeta('outbox_source', ctx.source.value);
+    ctx.logger.warn('the hub has seen this outbox\'s seqs before (database restored from a backup?): continuing under a new source id');
+  }
 }
 
 /**
@@ -105,7 +124,7 @@ async function settle(
  */
 async function send(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<PushResult[]> {
   try {
-    return (await ctx.client.push(ctx.source, batch.map(toChange))).results;
+    return (await ctx.client.push(ctx.source.value, batch.map(toChange))).results;
   } catch (error) {
     if (!(error instanceof SyncError) || error.code !== 'rejected') throw error;
     if (batch.length === 1) {

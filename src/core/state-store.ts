@@ -41,6 +41,11 @@ export class StateStore {
     return result.changes;
   }
 
+  /** Replaces a `meta` value. */
+  async setMeta(name: string, value: string): Promise<void> {
+    await this.db.run(this.db.dialect.upsert(this.t.meta, ['name', 'value'], ['name'], 1), [name, value]);
+  }
+
   /** A value kept in `meta`, created by `init` the first time it is asked for. */
   async meta(name: string, init: () => string): Promise<string> {
     const [row] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);

@@ -2,7 +2,7 @@ import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDa
 import type { AdminRow, PushChange, PushResult, RowData } from '../protocol/index.js';
 import { generateKey, parseKey, secretMatches } from './api-keys.js';
 import type { CommittedChange, HubStore, KeyLookup, KeyRecord, Principal, RawPulledChange, WriteOutcome, WriteRow } from './hub-store.js';
-import { planWrite, type StoredRow } from './plan-write.js';
+import { planWrite, receiptText, replayAnswer, type StoredRow } from './plan-write.js';
 
 const TABLE = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 const SCHEMA = [
@@ -125,7 +125,7 @@ export class MySqlHubStore implements HubStore {
       for (const change of changes) {
         const prior = seen.get(change.seq);
         if (prior) {
-          results.push(JSON.parse(prior) as PushResult);
+          results.push(replayAnswer(prior, change));
           continue;
         }
         const invalid = validate(change);
@@ -140,7 +140,7 @@ export class MySqlHubStore implements HubStore {
               : { seq: change.seq, status: 'conflict', remote: outcome.remote };
         }
         if (result.status === 'applied') {
-          const text = JSON.stringify(result);
+          const text = receiptText(result, change);
           receipts.push([principal.scope, principal.name, source, change.seq, text, now]);
           seen.set(change.seq, text);
         }

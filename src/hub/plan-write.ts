@@ -1,4 +1,5 @@
-import type { RowData } from '../protocol/index.js';
+import { createHash } from 'node:crypto';
+import type { PushChange, PushResult, RowData } from '../protocol/index.js';
 import type { WriteOutcome, WriteRow } from './hub-store.js';
 
 /** A row as both hub stores keep it. */
@@ -43,4 +44,30 @@ export function planWrite(current: StoredRow | undefined, row: WriteRow): WriteP
   if (row.op === 'delete') return { kind: 'write', data: null, deleted: true };
   const merged = row.merge && current && !current.deleted && current.data ? { ...(JSON.parse(current.data) as RowData), ...row.data } : (row.data ?? {});
   return { kind: 'write', data: JSON.stringify(merged), deleted: false };
+}
+
+/** What a change says, so a replay can be told from a different change reusing its seq. */
+function fingerprint(change: PushChange): string {
+  return createHash('sha256').update(JSON.stringify([change.entity, change.key, change.op, change.data])).digest('base64url').slice(0, 22);
+}
+
+/** The receipt stored for an applied change: its answer and the change's fingerprint. */
+export function receiptText(result: PushResult, change: PushChange): string {
+  return JSON.stringify({ result, fp: fingerprint(change) });
+}
+
+/**
+ * The answer to a seq seen before: the stored one for a true replay; `seq_reused` when the same
+ * seq now carries a different change (a node restored from an old backup reuses seqs): applying it
+ * would be wrong and answering "applied" would lose it, so the node must take a new source id.
+ */
+export function replayAnswer(stored: string, change: PushChange): PushResult {
+  const receipt = JSON.parse(stored) as { result?: PushResult; fp?: string } & PushResult;
+  if (!receipt.result) return receipt;
+  if (receipt.fp === fingerprint(change)) return receipt.result;
+  return {
+    seq: change.seq,
+    status: 'rejected',
+    error: { code: 'seq_reused', message: `seq ${change.seq} of this source was already used for another change: use a new source id` },
+  };
 }

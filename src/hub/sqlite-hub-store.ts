@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { AdminRow, PushChange, PushResult, RowData } from '../protocol/index.js';
 import { generateKey, parseKey, secretMatches } from './api-keys.js';
-import { planWrite } from './plan-write.js';
+import { planWrite, receiptText, replayAnswer } from './plan-write.js';
 import type {
   CommittedChange,
   HubStore,
@@ -144,7 +144,7 @@ export class SqliteHubStore implements HubStore {
       for (const change of changes) {
         const stored = seen.get(change.seq);
         if (stored) {
-          results.push(JSON.parse(stored) as PushResult);
+          results.push(replayAnswer(stored, change));
           continue;
         }
         const invalid = validate(change);
@@ -158,7 +158,7 @@ export class SqliteHubStore implements HubStore {
             : { seq: change.seq, status: 'conflict', remote: outcome.remote };
         }
         if (result.status === 'applied') {
-          const text = JSON.stringify(result);
+          const text = receiptText(result, change);
           this.stmts.putReceipt.run(principal.scope, principal.name, source, change.seq, text, now);
           seen.set(change.seq, text);
         }

@@ -11,9 +11,12 @@ describe('POST /v1/push idempotency', () => {
       expect(first).toEqual([{ seq: 1, status: 'applied', version: 1 }]);
       const before = snapshot(hub.dbPath);
 
-      // A retried POST, even one whose payload changed in between, must not apply again.
-      const replay = await node.pushOk(SOURCE, [change(1, 'p1', { name: 'Pasta', price: 99 })]);
+      // A retried POST must not apply again.
+      const replay = await node.pushOk(SOURCE, [change(1, 'p1', { name: 'Pizza', price: 10 })]);
       expect(replay).toEqual(first);
+      // The same seq carrying another change (a node restored from a backup) is refused, not applied.
+      const reused = await node.pushOk(SOURCE, [change(1, 'p1', { name: 'Pasta', price: 99 })]);
+      expect(reused).toMatchObject([{ seq: 1, status: 'rejected', error: { code: 'seq_reused' } }]);
 
       const row = await hub.store.adminGet('shop-1', 'products', 'p1');
       expect(row).toMatchObject({ data: { name: 'Pizza', price: 10 }, version: 1, deleted: false, origin: 'node:pos-1' });
@@ -42,14 +45,15 @@ describe('POST /v1/push idempotency', () => {
     }
   });
 
-  test('a seq repeated inside one batch is applied once; the repeat gets the first answer', async ({ dir }) => {
+  test('a seq repeated inside one batch is applied once; an identical repeat gets the first answer, another change is refused', async ({ dir }) => {
     const hub = await startHub(dir);
     try {
       const node = new HubApi(hub.url, await hub.nodeKey());
-      const results = await node.pushOk(SOURCE, [change(7, 'p1', { v: 'first' }), change(7, 'p1', { v: 'second' })]);
-      expect(results).toEqual([
+      const results = await node.pushOk(SOURCE, [change(7, 'p1', { v: 'first' }), change(7, 'p1', { v: 'first' }), change(7, 'p1', { v: 'second' })]);
+      expect(results).toMatchObject([
         { seq: 7, status: 'applied', version: 1 },
         { seq: 7, status: 'applied', version: 1 },
+        { seq: 7, status: 'rejected', error: { code: 'seq_reused' } },
       ]);
       expect((await hub.store.adminGet('shop-1', 'products', 'p1'))?.data).toEqual({ v: 'first' });
       expect(snapshot(hub.dbPath).heads).toEqual({ 'shop-1': 1 });

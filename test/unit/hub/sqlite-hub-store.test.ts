@@ -50,14 +50,16 @@ describe('SqliteHubStore keys', () => {
 describe('SqliteHubStore push', () => {
   test('a (source, seq) seen before is answered from its receipt, inside the same transaction too', async ({ dir }) => {
     await withStore(dir, async (store, node) => {
-      const first = await store.push(node, 'outbox-0001', [upsert(1, 'p1', { v: 1 }), upsert(1, 'p1', { v: 'dup' })], accept);
+      const first = await store.push(node, 'outbox-0001', [upsert(1, 'p1', { v: 1 }), upsert(1, 'p1', { v: 1 })], accept);
       expect(first.results).toEqual([
         { seq: 1, status: 'applied', version: 1 },
         { seq: 1, status: 'applied', version: 1 },
       ]);
       expect(first.committed).toEqual([{ scope: 'shop-1', entity: 'products', cursor: 1 }]);
-      const again = await store.push(node, 'outbox-0001', [upsert(1, 'p1', { v: 'later' })], accept);
+      const again = await store.push(node, 'outbox-0001', [upsert(1, 'p1', { v: 1 })], accept);
       expect(again).toEqual({ results: [{ seq: 1, status: 'applied', version: 1 }], committed: [] });
+      const reused = await store.push(node, 'outbox-0001', [upsert(1, 'p1', { v: 'later' })], accept);
+      expect(reused.results).toMatchObject([{ seq: 1, status: 'rejected', error: { code: 'seq_reused' } }]);
       expect((await store.adminGet('shop-1', 'products', 'p1'))?.data).toEqual({ v: 1 });
     });
   });
@@ -148,7 +150,7 @@ describe('SqliteHubStore file', () => {
 
     const second = new SqliteHubStore(path);
     try {
-      expect(await second.push(record, 'outbox-0001', [upsert(1, 'p1', { v: 2 })], accept)).toEqual({
+      expect(await second.push(record, 'outbox-0001', [upsert(1, 'p1', { v: 1 })], accept)).toEqual({
         results: [{ seq: 1, status: 'applied', version: 1 }],
         committed: [],
       });
