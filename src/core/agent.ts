@@ -59,7 +59,10 @@ export class Agent {
   private lastDataVersion = -1;
   private started = false;
 
+  private readonly pulled: ReadonlySet<string>;
+
   constructor(private readonly opts: AgentOptions) {
+    this.pulled = new Set(opts.engine.config.entities.filter((e) => e.direction !== 'push').map((e) => e.name));
     this.flight = new SingleFlight((request, signal) => this.execute(request, signal));
     this.snapshot = {
       instance: opts.engine.config.name,
@@ -170,6 +173,8 @@ export class Agent {
     this.paused = false;
     this.pausedUntil = null;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.publish();
     void this.trigger({ trigger: 'manual', push: true, pull: 'all' });
   }
@@ -198,7 +203,15 @@ export class Agent {
   }
 
   private onLiveChanges(entity: string): void {
+    // Our own pushes are announced to us too; entities this shop does not pull need no run.
+    if (!this.pulled.has(entity)) return;
     this.liveEntities.add(entity);
+    if (!this.flight.busy && !this.liveTimer) {
+      // Idle: pull at once. While a run is busy, events gather for its follow-up run.
+      this.liveEntities.clear();
+      void this.trigger({ trigger: 'live', push: false, pull: [entity] });
+      return;
+    }
     if (this.liveTimer) return;
     this.liveTimer = setTimeout(() => {
       this.liveTimer = null;

@@ -1,4 +1,4 @@
-import { watch } from 'node:fs';
+import { unwatchFile, watchFile } from 'node:fs';
 import { Agent } from '../../core/agent.js';
 import { loadConfig } from '../../core/config.js';
 import { describeError } from '../../core/errors.js';
@@ -52,7 +52,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   logger.info({ instances: agents.map((a) => a.engine.config.name), control: `127.0.0.1:${control.port}` }, 'agent running');
 
   let reload: NodeJS.Timeout | null = null;
-  const watcher = watch(path, () => {
+  // watchFile polls the path, so a config replaced by rename (editors, sed -i) is seen too.
+  const onChange = () => {
     if (reload) clearTimeout(reload);
     reload = setTimeout(() => {
       try {
@@ -68,14 +69,15 @@ export async function runCommand(args: readonly string[]): Promise<number> {
         logger.error({ error: describeError(error) }, 'config changed but is invalid; keeping the running settings');
       }
     }, 200);
-  });
+  };
+  watchFile(path, { interval: 2000 }, onChange);
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   logger.info('stopping: letting the current run finish');
-  watcher.close();
+  unwatchFile(path, onChange);
   if (reload) clearTimeout(reload);
   await control.app.close();
   for (const agent of agents) {

@@ -12,6 +12,7 @@ export class SqliteAdapter implements DbAdapter {
   private readonly statements = new Map<string, Database.Statement>();
   private tail: Promise<unknown> = Promise.resolve();
   private readonly direct: DbExecutor;
+  private versionStatement: Database.Statement | null = null;
 
   constructor(path: string, opts: { busyTimeoutMs?: number } = {}) {
     this.db = new Database(path);
@@ -39,6 +40,7 @@ export class SqliteAdapter implements DbAdapter {
     return this.locked(() => {
       this.db.exec(sql);
       this.statements.clear();
+      this.versionStatement = null;
       return Promise.resolve();
     });
   }
@@ -65,7 +67,8 @@ export class SqliteAdapter implements DbAdapter {
 
   /** Changes whenever another connection commits to the file. */
   dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    this.versionStatement ??= this.db.prepare('PRAGMA data_version').pluck();
+    return this.versionStatement.get() as number;
   }
 
   close(): Promise<void> {
