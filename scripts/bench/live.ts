@@ -695,7 +695,11 @@ async function measureIdle(): Promise<IdleSample> {
           ...(perSecond.length > 0
             ? [
                 `  per second (/proc schedstat): median ${fmt(median(perSecond), 3)}%, max ${fmt(Math.max(...perSecond), 3)}%` +
-                  (Math.max(...perSecond) > 5 * Math.max(median(perSecond), 0.1) ? ' — a burst in the window (a V8 heap-shrinking GC after activity, if RSS fell)' : ''),
+                  (Math.max(...perSecond) > 5 * Math.max(median(perSecond), 0.1)
+                    ? a.rss - b.rss > 10 * MB
+                      ? ` — a burst in the window while RSS fell ${fmt((a.rss - b.rss) / MB, 1)} MB: V8 shrinking the heap once after activity`
+                      : ' — a burst in the window'
+                    : ''),
               ]
             : []),
           `  RSS: max ${fmt(rssMb, 1)} MB (MiB) of ${allRss.length} samples (window start ${fmt(a.rss / MB, 1)}, end ${fmt(b.rss / MB, 1)})`,
