@@ -109,15 +109,6 @@ export class ConflictStore {
     return row ? toRecord(row) : null;
   }
 
-  /** The open conflict of a row, if any. */
-  async openFor(tx: DbExecutor, entity: string, rowKey: string): Promise<ConflictRecord | null> {
-    const [row] = await tx.all<ConflictRow>(
-      `SELECT * FROM ${this.t.conflicts} WHERE entity = ? AND row_key = ? AND status = 'open' ORDER BY id DESC LIMIT 1`,
-      [entity, rowKey],
-    );
-    return row ? toRecord(row) : null;
-  }
-
   async markResolved(tx: DbExecutor, id: number, resolution: string, merged: RowData | null): Promise<void> {
     await tx.run(`UPDATE ${this.t.conflicts} SET status = 'resolved', resolution = ?, merged_data = ?, resolved_at = ? WHERE id = ?`, [
       resolution,
