@@ -26,15 +26,7 @@ import { sameValue } from '../../src/core/merge.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
 import { SCOPE, prepareHubDb, startHubProcess } from './hub.js';
 import type { MetricDef, MetricResult } from './metrics.js';
-import { check, fmt, median, progress, tempDir, timed } from './util.js';
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got "${raw}"`);
-  return value;
-}
+import { check, fmt, median, progress, tempDir, timed, envInt } from './util.js';
 
 export const CONFLICT_SIZES = {
   /** Rows changed by the shop; BENCH_CONFLICT_ROWS overrides. */

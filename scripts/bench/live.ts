@@ -35,17 +35,9 @@ import {
   type HubProcess,
 } from './hub.js';
 import type { MetricDef, MetricResult } from './metrics.js';
-import { check, fmt, median, percentile, progress, tempDir, withTimeout } from './util.js';
+import { check, fmt, median, percentile, progress, tempDir, withTimeout, envInt } from './util.js';
 
 const AGENT_CHILD = join(REPO_ROOT, 'scripts', 'bench', 'agent-child.ts');
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got "${raw}"`);
-  return value;
-}
 
 export const LIVE_SIZES = {
   /** Measured changes per direction (after the warm-up); BENCH_LIVE_CHANGES overrides (the hub allows 1,200 requests per key per minute). */

@@ -18,15 +18,7 @@ import {
 import { CONFLICT_METRICS } from './conflicts.js';
 import { LIVE_METRICS } from './live.js';
 import { MYSQL_METRICS } from './mysql.js';
-import { check, fmt, median, now, percentile, profiled, progress, tempDir, timed } from './util.js';
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got "${raw}"`);
-  return value;
-}
+import { check, fmt, median, now, percentile, profiled, progress, tempDir, timed, envInt } from './util.js';
 
 /** Engine tuning used by every metric (printed with the results); BENCH_PULL_PAGE / BENCH_PUSH_BATCH override. */
 export const TUNING = {

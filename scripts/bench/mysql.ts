@@ -43,15 +43,7 @@ import {
   type HubProcess,
 } from './hub.js';
 import type { MetricDef, MetricResult } from './metrics.js';
-import { check, fmt, median, now, percentile, profiled, progress, removeLeftoverDirs, tempDir, timed, withTimeout } from './util.js';
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}: expected an integer in ${min}..${max}, got "${raw}"`);
-  return value;
-}
+import { check, fmt, median, now, percentile, profiled, progress, removeLeftoverDirs, tempDir, timed, withTimeout, envInt } from './util.js';
 
 /** The server the benchmark uses: loopback only. */
 export const BENCH_MYSQL = {
