@@ -1,22 +1,24 @@
 /**
  * The benchmark's hub, in its own process so hub and agent do not share one JS thread.
  *
- *   node --import tsx scripts/bench/hub-child.ts <hub.db>
+ *   node --import tsx scripts/bench/hub-child.ts <hub.db | mysql://user:pass@127.0.0.1:3306/db>
  *
- * Serves the given SQLite file on 127.0.0.1 (random port) and prints one JSON line
+ * Serves the given SQLite file (or MySQL/MariaDB database) on 127.0.0.1 (random port) and prints one JSON line
  * `{"url": "http://127.0.0.1:PORT"}` on stdout once listening. Stops (closing the store cleanly,
  * so `--cpu-prof` profiles get written) when stdin ends, i.e. when the parent goes away, or on
  * SIGTERM/SIGINT.
  */
-import { startHubServer } from '../../src/hub/server.js';
+import { parseMysqlUrl, startHubServer } from '../../src/hub/server.js';
 
 async function main(): Promise<void> {
-  const dbPath = process.argv[2];
-  if (!dbPath) {
-    console.error('usage: hub-child.ts <hub.db>');
+  const target = process.argv[2];
+  if (!target) {
+    console.error('usage: hub-child.ts <hub.db | mysql://…>');
     process.exit(2);
   }
-  const server = await startHubServer({ dbPath, port: 0, host: '127.0.0.1' });
+  const mysql = target.startsWith('mysql://') ? parseMysqlUrl(target) : undefined;
+  if (mysql && !['127.0.0.1', 'localhost', '::1'].includes(mysql.host)) throw new Error(`the benchmark's MySQL server must be on loopback, got ${mysql.host}`);
+  const server = await startHubServer({ dbPath: target, mysql, port: 0, host: '127.0.0.1' });
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;

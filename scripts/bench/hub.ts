@@ -135,7 +135,8 @@ export interface HubProcess {
 }
 
 /**
- * Starts `scripts/bench/hub-child.ts` on `dbPath` in a separate Node process and waits for its URL.
+ * Starts `scripts/bench/hub-child.ts` on `dbPath` (a SQLite file or a mysql:// URL) in a separate
+ * Node process and waits for its URL.
  * With BENCH_HUB_CPU_PROF=<dir> the hub runs under `--cpu-prof` and writes its profile there on stop.
  */
 export async function startHubProcess(dbPath: string, opts: { startTimeoutMs?: number } = {}): Promise<HubProcess> {

@@ -5,7 +5,7 @@
  *   mysql_full_10k_messages_ms      first engine.sync() of 10,000 `messages` into a fresh database
  *   mysql_incremental_{50,200}_ms   then 50 / 200 new hub messages, one engine.sync() each (median)
  *   mysql_pull_initial_rows_per_s   initial pull of 100,000 orders (+ the bare multi-row upsert figure)
- *   mysql_hub_push_rows_per_s       push drain into a hub whose store is MySQL (scripts/bench/mysql-hub-child.ts)
+ *   mysql_hub_push_rows_per_s       push drain into a hub whose store is MySQL (scripts/bench/hub-child.ts on a mysql:// URL)
  *
  * The server is MariaDB/MySQL on 127.0.0.1 (BENCH_MYSQL_PORT / BENCH_MYSQL_USER / BENCH_MYSQL_PASSWORD,
  * default 3306 / root / empty; loopback only). Every run creates its own databases named
@@ -16,13 +16,11 @@
  * The hub is seeded by writing hub_rows / hub_scopes straight into its SQLite file (untimed), also
  * while it runs (WAL), so the incremental runs are not limited by the admin API's rate limit.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { parseConfig, type InstanceConfig } from '../../src/core/config.js';
@@ -43,7 +41,7 @@ import {
   type HubProcess,
 } from './hub.js';
 import type { MetricDef, MetricResult } from './metrics.js';
-import { check, fmt, median, now, percentile, profiled, progress, removeLeftoverDirs, tempDir, timed, withTimeout, envInt } from './util.js';
+import { check, fmt, median, now, percentile, profiled, progress, removeLeftoverDirs, tempDir, timed, envInt } from './util.js';
 
 /** The server the benchmark uses: loopback only. */
 export const BENCH_MYSQL = {
@@ -939,69 +937,11 @@ function pullInitial(): Promise<MetricResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 5. Push drain into a hub whose store is MySQL (scripts/bench/mysql-hub-child.ts).
+// 5. Push drain into a hub whose store is MySQL (scripts/bench/hub-child.ts given a mysql:// URL).
 
-const MYSQL_HUB_CHILD = join(REPO_ROOT, 'scripts', 'bench', 'mysql-hub-child.ts');
-
-/**
- * Starts scripts/bench/mysql-hub-child.ts on `database` and waits for its URL (BENCH_HUB_CPU_PROF
- * profiles it, as for the SQLite hub).
- */
-async function startMySqlHubProcess(database: string): Promise<HubProcess> {
-  const profDir = process.env.BENCH_HUB_CPU_PROF;
-  const args = [
-    ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profDir)}`] : []),
-    '--import',
-    'tsx',
-    MYSQL_HUB_CHILD,
-    JSON.stringify({ ...BENCH_MYSQL, database }),
-  ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  };
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.stdin?.end();
-    try {
-      await withTimeout(exited, 5000, 'mysql hub child shutdown');
-    } catch {
-      kill();
-      await withTimeout(exited, 5000, 'mysql hub child kill').catch(() => undefined);
-    }
-  };
-  try {
-    const ready = await withTimeout(readyLine(child, exited), 30_000, 'mysql hub child start');
-    progress(`mysql hub child pid ${ready.pid} on ${ready.url} (database ${database})`);
-    return { url: ready.url, pid: ready.pid, stop };
-  } catch (error) {
-    kill();
-    throw error;
-  }
-}
-
-async function readyLine(child: ChildProcess, exited: Promise<unknown[]>): Promise<{ url: string; pid: number }> {
-  const lines = createInterface({ input: child.stdout! });
-  const failed = exited.then(([code]) => {
-    throw new Error(`mysql hub child exited (code ${String(code)}) before reporting its URL`);
-  });
-  failed.catch(() => undefined);
-  const first = (async () => {
-    for await (const line of lines) {
-      if (!line.trim().startsWith('{')) continue;
-      const parsed = JSON.parse(line) as { url?: unknown; pid?: unknown };
-      if (typeof parsed.url !== 'string' || new URL(parsed.url).hostname !== '127.0.0.1') throw new Error(`mysql hub child reported ${line}`);
-      return { url: parsed.url, pid: Number(parsed.pid) };
-    }
-    throw new Error('mysql hub child closed stdout before reporting its URL');
-  })();
-  const ready = await Promise.race([first, failed]);
-  child.stdout!.resume();
-  return ready;
+function mysqlUrl(database: string): string {
+  const auth = `${encodeURIComponent(BENCH_MYSQL.user)}:${encodeURIComponent(BENCH_MYSQL.password)}`;
+  return `mysql://${auth}@${BENCH_MYSQL.host}:${BENCH_MYSQL.port}/${database}`;
 }
 
 /** Creates the MySQL hub's tables and the benchmark's keys, before any hub process serves it. */
@@ -1135,7 +1075,7 @@ function hubPush(): Promise<MetricResult> {
     const rows = MYSQL_SIZES.pushRows;
     const hubDatabase = await bench.database();
     const mysqlKeys = await prepareMySqlHub(hubDatabase);
-    const mysqlHub = await bench.startHub(() => startMySqlHubProcess(hubDatabase));
+    const mysqlHub = await bench.startHub(() => startHubProcess(mysqlUrl(hubDatabase)));
     // The same drain into the usual SQLite hub, alternated with it, for reference.
     const sqliteKeys = await bench.prepareHub();
     const sqliteHub = await bench.startHub();
