@@ -1,10 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildHub, type Hub } from '../../src/hub/build-hub.js';
-import { SqliteHubStore } from '../../src/hub/sqlite-hub-store.js';
-import type { RunningHub } from './fixtures.js';
+import { startHub, type RunningHub } from './fixtures.js';
 
 /**
  * A real hub like `startHub`, but `configure` may add Fastify hooks (failures, gates, recorders)
@@ -15,32 +12,18 @@ export async function startHubWith(
   configure: (app: FastifyInstance) => void,
   opts: { entities?: readonly string[]; dbPath?: string } = {},
 ): Promise<RunningHub & { readonly requests: string[] }> {
-  const dbPath = opts.dbPath ?? join(dir, 'hub.db');
-  const store = new SqliteHubStore(dbPath);
-  const hub: Hub = buildHub({ store, entities: opts.entities });
   const requests: string[] = [];
-  hub.app.addHook('onRequest', (request, _reply, done) => {
-    requests.push(`${request.method} ${request.url.split('?')[0]}`);
-    done();
-  });
-  configure(hub.app);
-  const { url } = await hub.listen(0);
-  let stopped = false;
-  return {
-    hub,
-    url,
-    store,
-    dbPath,
-    requests,
-    nodeKey: async (scope = 'shop-1', name = 'shop-1-pos') => (await store.createKey({ role: 'node', scope, name })).key,
-    adminKey: async (scope = '*') => (await store.createKey({ role: 'admin', scope, name: 'backend' })).key,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await hub.close();
-      await store.close();
+  const hub = await startHub(dir, {
+    ...opts,
+    configure: ({ app }) => {
+      app.addHook('onRequest', (request, _reply, done) => {
+        requests.push(`${request.method} ${request.url.split('?')[0]}`);
+        done();
+      });
+      configure(app);
     },
-  };
+  });
+  return { ...hub, requests };
 }
 
 /**
