@@ -17,6 +17,7 @@ import {
 } from './hub.js';
 import { CONFLICT_METRICS } from './conflicts.js';
 import { LIVE_METRICS } from './live.js';
+import { BACKLOG_METRICS } from './outbox-backlog.js';
 import { MYSQL_METRICS } from './mysql.js';
 import { check, fmt, median, now, percentile, profiled, progress, tempDir, timed, envInt } from './util.js';
 
@@ -489,4 +490,6 @@ export const METRICS: readonly MetricDef[] = [
   ...MYSQL_METRICS,
   // Push + pull where 10% of the rows also changed on the hub (scripts/bench/conflicts.ts).
   ...CONFLICT_METRICS,
+  // One push of a 1,000,000-entry outbox over 1,000 rows, SQLite and MariaDB (scripts/bench/outbox-backlog.ts).
+  ...BACKLOG_METRICS,
 ];

@@ -598,7 +598,7 @@ class MySqlBench {
   }
 }
 
-async function withMySqlBench<T>(label: string, fn: (bench: MySqlBench) => Promise<T>): Promise<T> {
+export async function withMySqlBench<T>(label: string, fn: (bench: MySqlBench) => Promise<T>): Promise<T> {
   const bench = await MySqlBench.create(label);
   try {
     return await fn(bench);

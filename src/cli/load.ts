@@ -19,10 +19,14 @@ export function selectInstances(config: Config, name: string | undefined): reado
   return found;
 }
 
-/** Loads config, opens each selected instance's engine in turn and closes it afterwards. */
+/**
+ * Loads config, opens each selected instance's engine in turn and closes it afterwards. Only
+ * commands that sync pass `schema: 'prepare'`; the others never change the database's schema.
+ */
 export async function withEngines<T>(
   flags: { config?: string; instance?: string },
   fn: (engine: SyncEngine, config: Config) => Promise<T>,
+  opts: { schema?: 'prepare' | 'check' } = {},
 ): Promise<T[]> {
   const config = loadConfig(configPath(flags.config));
   const logger = createLogger({ level: config.sync.debug ? 'debug' : 'warn' });
@@ -33,6 +37,7 @@ export async function withEngines<T>(
       pushBatchSize: config.sync.pushBatchSize,
       pullPageSize: config.sync.pullPageSize,
       maxBackoffSeconds: config.sync.maxBackoffSeconds,
+      schema: opts.schema ?? 'check',
     });
     try {
       out.push(await fn(engine, config));

@@ -1,4 +1,4 @@
-import type { PulledChange, RowData } from '../protocol/index.js';
+import { keyMismatch, type PulledChange, type RowData } from '../protocol/index.js';
 import type { AgentTables } from './agent-tables.js';
 import type { EntityConfig } from './config.js';
 import type { OutboxStore } from './outbox-store.js';
@@ -35,6 +35,11 @@ export interface ApplyResult {
   readonly filled: number;
   /** Remote columns that do not exist locally and were dropped. */
   readonly unknownColumns: readonly string[];
+  /**
+   * Upserts not applied because their data names another row than their key (the key decides):
+   * nothing written, not recorded as synced, kept in the refusal record; the cursor moves past them.
+   */
+  readonly refused: readonly { readonly key: string; readonly column: string | null; readonly reason: string }[];
 }
 
 const MAX_VARIABLES = 30_000;
@@ -63,9 +68,16 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
     const upserts: { key: string; data: RowData; version: number }[] = [];
     const deletes: { key: string; version: number }[] = [];
     const versions: SyncedRow[] = [];
+    const refused: { key: string; column: string | null; reason: string }[] = [];
     let heldForPush = 0;
     let ownEchoes = 0;
     for (const change of latest.values()) {
+      // Writing it would change whichever row its data names, not the row the hub changed.
+      const mismatch = change.op === 'upsert' ? keyMismatch(change.key, entity.key, change.data) : null;
+      if (mismatch) {
+        refused.push({ key: change.key, column: mismatch.column, reason: mismatch.message });
+        continue;
+      }
       if (held.has(change.key)) {
         heldForPush++;
         continue;
@@ -86,6 +98,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
     await deleteRows(tx, ctx, deletes);
     await recordSynced(tx, ctx, entity.name, versions, at);
     for (const f of filled) await ctx.outbox.enqueue(tx, entity.name, f.key, 'upsert', f.data);
+    await ctx.state.recordRefused(tx, refused.map((r) => ({ entity: entity.name, key: r.key, reason: r.reason, at })));
     await ctx.state.advance(tx, entity.name, cursor, at);
     await silenceCapture(tx, db, t, false);
     return {
@@ -95,6 +108,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
       ownEchoes,
       filled: filled.length,
       unknownColumns: [...unknown],
+      refused,
     };
   });
 }

@@ -31,5 +31,7 @@ export interface EngineContext {
 /** Reports progress of a module (push, pull:<entity>) and lets a run be canceled between batches. */
 export interface ModuleReporter {
   progress(processed: number): void;
+  /** A line in the run's log, under this module. */
+  log(level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): Promise<void>;
   readonly signal: AbortSignal;
 }

@@ -9,7 +9,10 @@ import {
   errorBody,
   hubStatus,
   checkPullResponse,
+  declareEntitiesResponse,
   pushResponse,
+  type DeclareEntitiesResponse,
+  type EntityDeclaration,
   type HubStatus,
   type PullResponse,
   type PushChange,
@@ -70,6 +73,20 @@ export class HubClient {
 
   status(): Promise<HubStatus> {
     return this.request(hubStatus, { method: 'GET', url: '/v1/status' });
+  }
+
+  /**
+   * Tells the hub the key columns of this node's entities (`PUT /v1/entities`), so it can refuse
+   * writes whose data names another row than their key. Null when the hub is older and does not
+   * know the endpoint (404): it then checks nothing, and the agent still refuses such changes.
+   */
+  async declareEntities(entities: readonly EntityDeclaration[]): Promise<DeclareEntitiesResponse | null> {
+    try {
+      return await this.request(declareEntitiesResponse, { method: 'PUT', url: '/v1/entities', data: { entities } });
+    } catch (error) {
+      if (error instanceof SyncError && error.extra.status === 404) return null;
+      throw error;
+    }
   }
 
   push(source: string, changes: readonly PushChange[]): Promise<PushResponse> {

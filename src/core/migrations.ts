@@ -118,5 +118,10 @@ export function agentMigrations(t: AgentTables): Migration[] {
       description: 'Runs record the process running them, so a live run is not taken for a crashed one',
       up: (_db, ddl) => ddl(`ALTER TABLE ${t.runs} ADD COLUMN owner TEXT`),
     },
+    {
+      id: '2026-11-25-001-run-progress-at',
+      description: 'Runs record when their progress was last saved: a run cut short by a crash ends at that time',
+      up: (_db, ddl) => ddl(`ALTER TABLE ${t.runs} ADD COLUMN updated_at TEXT`),
+    },
   ];
 }

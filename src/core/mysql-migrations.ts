@@ -72,5 +72,10 @@ export function mysqlAgentMigrations(t: AgentTables): Migration[] {
       description: 'Runs record the process running them, so a live run is not taken for a crashed one',
       up: (tx) => addColumn(tx, t.runs, 'owner', 'VARCHAR(160)'),
     },
+    {
+      id: '2026-11-25-001-run-progress-at',
+      description: 'Runs record when their progress was last saved: a run cut short by a crash ends at that time',
+      up: (tx) => addColumn(tx, t.runs, 'updated_at', 'VARCHAR(32)'),
+    },
   ];
 }

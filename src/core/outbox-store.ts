@@ -3,6 +3,10 @@ import type { AgentTables } from './agent-tables.js';
 import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
 
 export interface OutboxEntry {
+  /**
+   * Seq of the row's latest pending entry when the batch was read. Settling the row settles its
+   * pending entries up to this seq; a later one (captured while the push was on the wire) stays.
+   */
   readonly seq: number;
   readonly entity: string;
   readonly rowKey: string;
@@ -12,21 +16,28 @@ export interface OutboxEntry {
   readonly baseVersion: number | null;
   /** The row as last synced (merge base), null when unknown. */
   readonly baseData: RowData | null;
+  /** Attempts of the latest entry (the one sent: a transient failure postpones and counts it). */
   readonly attempts: number;
   /** When the latest local change was captured (ISO). */
   readonly createdAt: string;
-  /** Every pending entry of the row this state covers (settled together). */
-  readonly covered: readonly number[];
 }
 
-interface QueuedRow {
+/** A row's pending entries up to `seq` (inclusive). */
+export interface SettledRow {
+  readonly entity: string;
+  readonly rowKey: string;
+  readonly seq: number;
+}
+
+/** One outbox entry as `due()` reads it. */
+interface QueuedEntry {
   seq: number;
-  entity: string;
   row_key: string;
   op: 'upsert' | 'delete';
   data: string | null;
   attempts: number;
   created_at: string;
+  status: string;
 }
 
 export interface FailedEntry {
@@ -46,6 +57,19 @@ export interface OutboxCounts {
   readonly oldestPendingAt: string | null;
 }
 
+/** Entries read per step of the queue walk: bounds memory whatever the outbox size. */
+const WALK_CHUNK = 2000;
+/** Keys (or seqs) per `IN (…)` list. */
+const IN_CHUNK = 1000;
+/** Rows per settle read on MySQL (3 parameters each). */
+const MYSQL_SETTLE_CHUNK = 300;
+/** Entries one settle read on MySQL may return before it goes row by row. */
+const MYSQL_SETTLE_READ = 20_000;
+
+const rowId = (entity: string, rowKey: string) => `${entity}\u0000${rowKey}`;
+
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
 /** The durable queue of local changes waiting for the hub. */
 export class OutboxStore {
   constructor(
@@ -55,116 +79,224 @@ export class OutboxStore {
 
   /**
    * Up to `limit` rows with pending changes, in the order of their first pending change (parents
-   * before children), each with its latest state and the seq of its latest entry (acknowledging it
-   * clears the row's earlier ones). Rows held by an open manual conflict wait. `force` ignores back-off.
+   * before children), each with its latest state and the seq of its latest pending entry. Rows held
+   * by an open manual conflict wait, and so do rows in `exclude` (in flight). `force` ignores
+   * back-off. Time is linear in the part of the queue walked; memory is bounded by `limit` (and
+   * the open conflicts), never by the outbox size or by how many entries one row has piled up.
    */
   async due(limit: number, now: Date, opts: { force: boolean; exclude?: ReadonlySet<string> }): Promise<OutboxEntry[]> {
-    // Rows held by an open manual conflict, and rows the caller has in flight, are skipped.
-    const held = new Set<string>(opts.exclude);
-    const open = new Set(
-      (await this.db.all<{ entity: string; row_key: string }>(`SELECT entity, row_key FROM ${this.t.conflicts} WHERE status = 'open'`)).map(
-        (r) => `${r.entity}\u0000${r.row_key}`,
-      ),
-    );
-    for (const id of open) held.add(id);
-    // Walk the queue in seq order until `limit` distinct rows are found, keeping each row's latest entry.
-    const picked = new Map<string, { latest: QueuedRow; attempts: number; covered: number[] }>();
-    let after = 0;
-    let exhausted = false;
-    while (picked.size < limit) {
-      const chunk = await this.db.all<QueuedRow>(
-        `SELECT seq, entity, row_key, op, data, attempts, created_at FROM ${this.t.outbox}
-         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ?)
-         ORDER BY seq LIMIT ?`,
-        [after, opts.force ? 1 : 0, now.toISOString(), limit],
-      );
-      for (const r of chunk) {
-        const id = `${r.entity}\u0000${r.row_key}`;
-        if (held.has(id)) continue;
-        const known = picked.get(id);
-        if (known) picked.set(id, { latest: r, attempts: Math.max(known.attempts, r.attempts), covered: [...known.covered, r.seq] });
-        else if (picked.size < limit) picked.set(id, { latest: r, attempts: r.attempts, covered: [r.seq] });
-      }
-      if (chunk.length < limit) {
-        exhausted = true;
-        break;
-      }
-      after = chunk[chunk.length - 1]!.seq;
-    }
+    const picked = await this.walk(limit, now, opts);
     if (picked.size === 0) return [];
     // Per entity `row_key IN (…)`: MySQL plans a long list of (entity, row_key) pairs very badly.
     const keysByEntity = new Map<string, string[]>();
-    for (const { latest } of picked.values()) {
-      const keys = keysByEntity.get(latest.entity) ?? [];
-      keys.push(latest.row_key);
-      keysByEntity.set(latest.entity, keys);
+    for (const { entity, rowKey } of picked.values()) {
+      const keys = keysByEntity.get(entity) ?? [];
+      keys.push(rowKey);
+      keysByEntity.set(entity, keys);
     }
-    const perEntity = async <T>(sql: (list: string) => string, leading: readonly SqlValue[] = []): Promise<T[]> => {
-      const out: T[] = [];
-      for (const [entity, keys] of keysByEntity) {
-        for (let i = 0; i < keys.length; i += 1000) {
-          const slice = keys.slice(i, i + 1000);
-          out.push(...(await this.db.all<T>(sql(slice.map(() => '?').join(', ')), [...leading, entity, ...slice])));
-        }
-      }
-      return out;
-    };
-    if (!exhausted) {
-      // Later entries of the picked rows, past the part of the queue walked above.
-      const newer = await perEntity<QueuedRow>(
-        (list) => `SELECT seq, entity, row_key, op, data, attempts, created_at FROM ${this.t.outbox}
-         WHERE status = 'pending' AND seq > ? AND entity = ? AND row_key IN (${list})`,
-        [after],
-      );
-      newer.sort((a, b) => a.seq - b.seq);
-      for (const r of newer) {
-        const id = `${r.entity}\u0000${r.row_key}`;
-        const known = picked.get(id)!;
-        picked.set(id, { latest: r, attempts: Math.max(known.attempts, r.attempts), covered: [...known.covered, r.seq] });
+    const latest = new Map<string, QueuedEntry>();
+    const bases = new Map<string, { version: number; data: string | null }>();
+    for (const [entity, keys] of keysByEntity) {
+      for (let i = 0; i < keys.length; i += IN_CHUNK) {
+        const slice = keys.slice(i, i + IN_CHUNK);
+        // Each row's highest entry, found from the index alone (MySQL reads one index entry per
+        // row however many it has) ...
+        const found = await this.latestEntries(entity, slice, false);
+        // ... unless it is not pending (a failed or held entry above a retried one): then the
+        // highest pending one, which takes a scan of that row's entries.
+        const stale = slice.filter((key) => found.get(key)?.status !== 'pending');
+        if (stale.length > 0) for (const [key, r] of await this.latestEntries(entity, stale, true)) found.set(key, r);
+        for (const [key, r] of found) if (r.status === 'pending') latest.set(rowId(entity, key), r);
+        const synced = await this.db.all<{ row_key: string; version: number; data: string | null }>(
+          `SELECT row_key, version, data FROM ${this.t.rows} WHERE entity = ? AND row_key IN (${placeholders(slice.length)})`,
+          [entity, ...slice],
+        );
+        for (const r of synced) bases.set(rowId(entity, r.row_key), { version: Number(r.version), data: r.data });
       }
     }
-    const bases = new Map(
-      (
-        await perEntity<{ entity: string; row_key: string; version: number; data: string | null }>(
-          (list) => `SELECT entity, row_key, version, data FROM ${this.t.rows} WHERE entity = ? AND row_key IN (${list})`,
-        )
-      ).map((r) => [`${r.entity}\u0000${r.row_key}`, r]),
-    );
-    return [...picked.entries()].map(([id, { latest, attempts, covered }]) => {
+    const out: OutboxEntry[] = [];
+    for (const [id, { entity, rowKey }] of picked) {
+      const state = latest.get(id);
+      // Gone since the walk (a conflict resolution replaced the row's entries): nothing to send.
+      if (!state) continue;
       const base = bases.get(id);
-      return {
-        seq: latest.seq,
-        entity: latest.entity,
-        rowKey: latest.row_key,
-        op: latest.op,
-        data: latest.data === null ? null : (JSON.parse(latest.data) as RowData),
-        baseVersion: base ? Number(base.version) : null,
+      out.push({
+        seq: Number(state.seq),
+        entity,
+        rowKey,
+        op: state.op,
+        data: state.data === null ? null : (JSON.parse(state.data) as RowData),
+        baseVersion: base ? base.version : null,
         baseData: base?.data ? (JSON.parse(base.data) as RowData) : null,
-        attempts,
-        createdAt: latest.created_at,
-        covered,
-      };
-    });
+        attempts: Number(state.attempts),
+        createdAt: state.created_at,
+      });
+    }
+    return out;
+  }
+
+  /** The highest entry (of any status, or pending only) of each of an entity's rows in `keys`, by row key. */
+  private async latestEntries(entity: string, keys: readonly string[], pendingOnly: boolean): Promise<Map<string, QueuedEntry>> {
+    const tops = await this.db.all<{ seq: number }>(
+      `SELECT MAX(seq) AS seq FROM ${this.t.outbox}
+       WHERE ${pendingOnly ? "status = 'pending' AND " : ''}entity = ? AND row_key IN (${placeholders(keys.length)}) GROUP BY entity, row_key`,
+      [entity, ...keys],
+    );
+    if (tops.length === 0) return new Map();
+    const rows = await this.db.all<QueuedEntry>(
+      `SELECT seq, row_key, op, data, attempts, created_at, status FROM ${this.t.outbox} WHERE seq IN (${placeholders(tops.length)})`,
+      tops.map((r) => Number(r.seq)),
+    );
+    return new Map(rows.map((r) => [r.row_key, r]));
   }
 
   /**
-   * Removes settled entries by seq: exactly those the batch covered. (Deleting "up to a seq" is not
-   * safe on MySQL, where a lower seq can commit after a higher one was read.)
+   * Walks the due part of the queue in seq order, a chunk at a time and without the entries' data,
+   * until `limit` distinct rows are found: the rows in order of first pending change. Memory is
+   * one chunk plus the rows picked, whatever the outbox size.
    */
-  async remove(tx: DbExecutor, seqs: readonly number[]): Promise<void> {
-    for (let i = 0; i < seqs.length; i += 1000) {
-      const slice = seqs.slice(i, i + 1000);
-      await tx.run(`DELETE FROM ${this.t.outbox} WHERE seq IN (${slice.map(() => '?').join(', ')})`, slice);
+  private async walk(
+    limit: number,
+    now: Date,
+    opts: { force: boolean; exclude?: ReadonlySet<string> },
+  ): Promise<Map<string, { entity: string; rowKey: string }>> {
+    // Rows held by an open manual conflict are skipped here rather than by a NOT EXISTS in the
+    // query: the conflicts table has no (entity, row_key) index, so with a few thousand open
+    // conflicts that subquery costs each walked entry a scan of them (measured: 200k entries took
+    // ~1 min on SQLite; MariaDB walked ~40k a minute). Open conflicts wait for a person: few.
+    const held = new Set<string>();
+    for (const r of await this.db.all<{ entity: string; row_key: string }>(
+      `SELECT entity, row_key FROM ${this.t.conflicts} WHERE status = 'open'`,
+    )) {
+      held.add(rowId(r.entity, r.row_key));
+    }
+    const picked = new Map<string, { entity: string; rowKey: string }>();
+    const chunkSize = Math.max(limit, WALK_CHUNK);
+    for (let after = 0; picked.size < limit; ) {
+      const chunk = await this.db.all<{ seq: number; entity: string; row_key: string }>(
+        `SELECT seq, entity, row_key FROM ${this.t.outbox}
+         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+         ORDER BY seq LIMIT ?`,
+        [after, opts.force ? 1 : 0, now.toISOString(), chunkSize],
+      );
+      for (const r of chunk) {
+        const id = rowId(r.entity, r.row_key);
+        if (picked.has(id) || held.has(id) || opts.exclude?.has(id)) continue;
+        picked.set(id, { entity: r.entity, rowKey: r.row_key });
+        if (picked.size >= limit) break;
+      }
+      if (chunk.length < chunkSize) break;
+      after = Number(chunk[chunk.length - 1]!.seq);
+    }
+    return picked;
+  }
+
+  /**
+   * Removes settled rows' pending entries, each row up to its own `seq`: entries captured after
+   * the batch was read stay, and so do failed or conflict-held ones. (Deleting "up to the batch's
+   * highest seq" is not safe on MySQL, where a lower seq of another row can commit after a higher
+   * one was read; for the same row its lock orders them.) Runs in the caller's transaction.
+   */
+  async remove(tx: DbExecutor, rows: readonly SettledRow[]): Promise<void> {
+    if (this.db.dialect.name === 'mysql') {
+      for (let i = 0; i < rows.length; i += MYSQL_SETTLE_CHUNK) await this.removeOnMysql(tx, rows.slice(i, i + MYSQL_SETTLE_CHUNK));
+      return;
+    }
+    // SQLite: one indexed statement per row (prepared once, no round trip).
+    for (const r of rows) {
+      await tx.run(`DELETE FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND seq <= ? AND status = 'pending'`, [
+        r.entity,
+        r.rowKey,
+        r.seq,
+      ]);
+    }
+  }
+
+  /**
+   * MySQL: the entries are found by a plain (non-locking) read and deleted by primary key. A
+   * DELETE that scans the rows' index range would, under REPEATABLE READ, lock the index record
+   * after each range, which may be another row's entry still uncommitted in an open POS
+   * transaction: the settle would wait for the POS (and its gap locks would stall the POS's next
+   * writes). The read sees every entry to remove: the row's entries up to `seq` had committed
+   * before `due()` read that seq.
+   */
+  private async removeOnMysql(tx: DbExecutor, rows: readonly SettledRow[]): Promise<void> {
+    const params: SqlValue[] = [];
+    for (const r of rows) params.push(r.entity, r.rowKey, r.seq);
+    const bounds = rows.map((_, j) => (j === 0 ? 'SELECT ? AS e, ? AS k, ? AS s' : 'SELECT ?, ?, ?')).join(' UNION ALL ');
+    const found = await tx.all<{ seq: number }>(
+      `SELECT o.seq FROM ${this.t.outbox} o JOIN (${bounds}) b ON o.entity = b.e AND o.row_key = b.k AND o.seq <= b.s
+       WHERE o.status = 'pending' LIMIT ${MYSQL_SETTLE_READ + 1}`,
+      params,
+    );
+    if (found.length <= MYSQL_SETTLE_READ) {
+      await this.removeSeqs(tx, found);
+      return;
+    }
+    // A backlog: row by row, a page of its index at a time, so memory stays bounded.
+    for (const r of rows) {
+      for (let after = 0; ; ) {
+        const page = await tx.all<{ seq: number }>(
+          `SELECT seq FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND seq > ? AND seq <= ? AND status = 'pending'
+           ORDER BY seq LIMIT ${IN_CHUNK}`,
+          [r.entity, r.rowKey, after, r.seq],
+        );
+        await this.removeSeqs(tx, page);
+        if (page.length < IN_CHUNK) break;
+        after = Number(page[page.length - 1]!.seq);
+      }
+    }
+  }
+
+  private async removeSeqs(tx: DbExecutor, rows: readonly { seq: number }[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += IN_CHUNK) {
+      const slice = rows.slice(i, i + IN_CHUNK).map((r) => Number(r.seq));
+      // By primary key even on a small table, where a scan looks cheaper but would lock every row.
+      await tx.run(
+        `DELETE o FROM ${this.t.outbox} o FORCE INDEX (PRIMARY) WHERE o.seq IN (${placeholders(slice.length)}) AND o.status = 'pending'`,
+        slice,
+      );
     }
   }
 
   /** Parks a row's entries up to `seq` as failed: kept with the error, skipped until retried. */
   async park(tx: DbExecutor, entity: string, rowKey: string, seq: number, error: string): Promise<void> {
-    await tx.run(
-      `UPDATE ${this.t.outbox} SET status = 'failed', attempts = attempts + 1, last_error = ?
-       WHERE entity = ? AND row_key = ? AND seq <= ? AND status = 'pending'`,
-      [error, entity, rowKey, seq],
-    );
+    await this.changeRow(tx, { entity, rowKey, seq, statuses: ['pending'] }, `status = 'failed', attempts = attempts + 1, last_error = ?`, [error]);
+  }
+
+  /**
+   * Updates (`set`) or deletes (`set` null) a row's entries in the given statuses, up to `seq`.
+   * SQLite: one statement. MySQL: a plain read of the seqs, then by primary key (see
+   * `removeOnMysql`: a range statement would wait for an open POS transaction).
+   */
+  private async changeRow(
+    tx: DbExecutor,
+    row: { entity: string; rowKey: string; seq: number | null; statuses: readonly string[] },
+    set: string | null,
+    setParams: readonly SqlValue[] = [],
+  ): Promise<void> {
+    const statuses = `status IN (${row.statuses.map((s) => `'${s}'`).join(', ')})`;
+    const bound = row.seq === null ? '' : ' AND seq <= ?';
+    const bounds: SqlValue[] = row.seq === null ? [] : [row.seq];
+    const change = (where: string) =>
+      set === null ? `DELETE FROM ${this.t.outbox} WHERE ${where}` : `UPDATE ${this.t.outbox} SET ${set} WHERE ${where}`;
+    if (this.db.dialect.name !== 'mysql') {
+      await tx.run(change(`entity = ? AND row_key = ?${bound} AND ${statuses}`), [...setParams, row.entity, row.rowKey, ...bounds]);
+      return;
+    }
+    for (let after = 0; ; ) {
+      const page = await tx.all<{ seq: number }>(
+        `SELECT seq FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND seq > ?${bound} AND ${statuses} ORDER BY seq LIMIT ${IN_CHUNK}`,
+        [row.entity, row.rowKey, after, ...bounds],
+      );
+      if (page.length > 0) {
+        const seqs = page.map((p) => Number(p.seq));
+        const target = set === null ? `DELETE o FROM ${this.t.outbox} o FORCE INDEX (PRIMARY) WHERE` : `UPDATE ${this.t.outbox} FORCE INDEX (PRIMARY) SET ${set} WHERE`;
+        await tx.run(`${target} seq IN (${placeholders(seqs.length)}) AND ${statuses}`, [...(set === null ? [] : setParams), ...seqs]);
+      }
+      if (page.length < IN_CHUNK) break;
+      after = Number(page[page.length - 1]!.seq);
+    }
   }
 
   /** Postpones entries after a transient failure. */
@@ -188,18 +320,12 @@ export class OutboxStore {
 
   /** Holds a row's entries up to `seq` while a manual conflict waits for a person. */
   async hold(tx: DbExecutor, entity: string, rowKey: string, seq: number): Promise<void> {
-    await tx.run(
-      `UPDATE ${this.t.outbox} SET status = 'conflict' WHERE entity = ? AND row_key = ? AND seq <= ? AND status = 'pending'`,
-      [entity, rowKey, seq],
-    );
+    await this.changeRow(tx, { entity, rowKey, seq, statuses: ['pending'] }, `status = 'conflict'`);
   }
 
   /** Drops every pending or held entry of a row (its resolution replaces them). */
   async clearRow(tx: DbExecutor, entity: string, rowKey: string): Promise<void> {
-    await tx.run(`DELETE FROM ${this.t.outbox} WHERE entity = ? AND row_key = ? AND status IN ('pending', 'conflict')`, [
-      entity,
-      rowKey,
-    ]);
+    await this.changeRow(tx, { entity, rowKey, seq: null, statuses: ['pending', 'conflict'] }, null);
   }
 
   /** Keys of an entity's rows with local changes not yet on the hub (pending or held by a conflict). */

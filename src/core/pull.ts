@@ -1,5 +1,5 @@
 import type { PullResponse } from '../protocol/index.js';
-import { applyPage } from './apply-page.js';
+import { applyPage, type ApplyResult } from './apply-page.js';
 import type { EntityConfig } from './config.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
 import { SyncError } from './errors.js';
@@ -8,6 +8,8 @@ export interface PullOutcome {
   readonly applied: number;
   readonly heldForPush: number;
   readonly filled: number;
+  /** Changes not applied because their data names another row than their key. */
+  readonly refused: number;
   readonly cursor: number;
 }
 
@@ -28,6 +30,7 @@ export async function pullEntity(
   let applied = 0;
   let heldForPush = 0;
   let filled = 0;
+  let refused = 0;
   const warned = new Set<string>();
   const fetch = (since: number) => {
     const page = ctx.client.pull(entity.name, since, ctx.pullPageSize, reporter.signal);
@@ -58,11 +61,31 @@ export async function pullEntity(
         `hub sent columns that ${entity.table} does not have; they were not written`,
       );
     }
+    if (result.refused.length > 0) await reportRefused(ctx, entity, reporter, result.refused);
     cursor = page.cursor;
+    refused += result.refused.length;
     applied += result.upserted + result.deleted;
     heldForPush += result.heldForPush;
     filled += result.filled;
     reporter.progress(applied);
   }
-  return { applied, heldForPush, filled, cursor };
+  return { applied, heldForPush, filled, refused, cursor };
+}
+
+/** Refusals told one by one per page; the rest of a page is told as a count. */
+const REFUSALS_TOLD = 20;
+
+/** Tells about changes a page refused: warn lines in the log and in the run's log. */
+async function reportRefused(ctx: EngineContext, entity: EntityConfig, reporter: ModuleReporter, refused: ApplyResult['refused']): Promise<void> {
+  for (const r of refused.slice(0, REFUSALS_TOLD)) {
+    const message = `refused ${entity.name} row ${JSON.stringify(r.key)}: ${r.reason}; not applied (the key decides)`;
+    ctx.logger.warn({ entity: entity.name, key: r.key, column: r.column }, message);
+    await reporter.log('warn', message, { entity: entity.name, key: r.key, column: r.column });
+  }
+  const more = refused.length - REFUSALS_TOLD;
+  if (more > 0) {
+    const message = `refused ${more} more ${entity.name} rows of this page whose data names another row than their key`;
+    ctx.logger.warn({ entity: entity.name, refused: more }, message);
+    await reporter.log('warn', message);
+  }
 }

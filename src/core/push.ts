@@ -107,7 +107,8 @@ async function settle(
         counts.failed++;
       }
     }
-    await ctx.outbox.remove(tx, applied.flatMap((e) => e.covered));
+    // Each applied row's pending entries up to the one sent; a change captured meanwhile stays queued.
+    await ctx.outbox.remove(tx, applied);
     const at = new Date().toISOString();
     for (const [entity, rows] of synced) await recordSynced(tx, ctx, entity, rows, at);
   });
@@ -131,7 +132,7 @@ async function send(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<
       return [{ seq: batch[0]!.seq, status: 'rejected', error: { code: 'rejected', message: error.message } }];
     }
     const results: PushResult[] = [];
-    for (const entry of batch) results.push(...(await send(ctx, [entry])));
+    for (const entry of batch) for (const result of await send(ctx, [entry])) results.push(result);
     return results;
   }
 }

@@ -53,6 +53,8 @@ interface RunRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  updated_at?: string | null;
+  owner?: string | null;
 }
 
 /** Sync runs and their logs (seed 004): every cycle is recorded with per-module progress. */
@@ -74,22 +76,25 @@ export class RunStore {
     return Number(result.lastInsertId);
   }
 
-  async progress(id: number, progress: Readonly<Record<string, ModuleProgress>>): Promise<void> {
-    await this.db.run(`UPDATE ${this.t.runs} SET progress = ? WHERE id = ?`, [JSON.stringify(progress), id]);
+  /** Saves a run's progress while it runs, so a run cut short keeps what it did. */
+  async progress(id: number, progress: Readonly<Record<string, ModuleProgress>>, stats: RunStats): Promise<void> {
+    await this.db.run(`UPDATE ${this.t.runs} SET progress = ?, stats = ?, updated_at = ? WHERE id = ? AND status = 'RUNNING'`, [
+      JSON.stringify(progress),
+      JSON.stringify(stats),
+      new Date().toISOString(),
+      id,
+    ]);
   }
 
   async finish(
     id: number,
     outcome: { status: RunStatus; progress: Readonly<Record<string, ModuleProgress>>; stats: RunStats; error?: string },
   ): Promise<void> {
-    await this.db.run(`UPDATE ${this.t.runs} SET status = ?, progress = ?, stats = ?, error = ?, finished_at = ? WHERE id = ?`, [
-      outcome.status,
-      JSON.stringify(outcome.progress),
-      JSON.stringify(outcome.stats),
-      outcome.error ?? null,
-      new Date().toISOString(),
-      id,
-    ]);
+    const now = new Date().toISOString();
+    await this.db.run(
+      `UPDATE ${this.t.runs} SET status = ?, progress = ?, stats = ?, error = ?, finished_at = ?, updated_at = ? WHERE id = ?`,
+      [outcome.status, JSON.stringify(outcome.progress), JSON.stringify(outcome.stats), outcome.error ?? null, now, now, id],
+    );
     await this.prune();
   }
 
@@ -104,7 +109,10 @@ export class RunStore {
     ]);
   }
 
-  /** Runs left RUNNING by a process that is gone become FAILED; returns how many. */
+  /**
+   * Runs left RUNNING by a process that is gone (a crash, a kill, a power cut) become FAILED,
+   * ending when their progress was last saved, with that progress; returns how many.
+   */
   async failInterrupted(): Promise<number> {
     const open = await this.db.all<{ id: number; owner: string | null }>(
       `SELECT id, owner FROM ${this.t.runs} WHERE status IN ('RUNNING', 'QUEUED')`,
@@ -114,9 +122,9 @@ export class RunStore {
       if (run.owner && ownerAlive(run.owner)) continue;
       failed += (
         await this.db.run(
-          `UPDATE ${this.t.runs} SET status = 'FAILED', error = 'interrupted (agent stopped during the run)', finished_at = ?
-           WHERE id = ? AND status IN ('RUNNING', 'QUEUED')`,
-          [new Date().toISOString(), run.id],
+          `UPDATE ${this.t.runs} SET status = 'FAILED',
+             error = ?, finished_at = COALESCE(updated_at, started_at, ?) WHERE id = ? AND status IN ('RUNNING', 'QUEUED')`,
+          [INTERRUPTED, new Date().toISOString(), run.id],
         )
       ).changes;
     }
@@ -151,6 +159,7 @@ export class RunStore {
 }
 
 const OWNER = `${hostname()}:${process.pid}`;
+const INTERRUPTED = 'interrupted: the process running it ended without finishing it (crash, kill or power cut); progress as last saved';
 
 /** Whether the process that started a run still runs on this machine. */
 function ownerAlive(owner: string): boolean {
@@ -165,7 +174,16 @@ function ownerAlive(owner: string): boolean {
   }
 }
 
+/** A run whose process is gone reads as what the next sync will record it as. */
 function toRecord(row: RunRow): RunRecord {
+  const orphan = (row.status === 'RUNNING' || row.status === 'QUEUED') && !(row.owner && ownerAlive(row.owner));
+  if (orphan) {
+    return {
+      ...toRecord({ ...row, status: 'FAILED', owner: null }),
+      error: INTERRUPTED,
+      finishedAt: row.updated_at ?? row.started_at,
+    };
+  }
   return {
     id: Number(row.id),
     trigger: row.trigger,

@@ -1,7 +1,6 @@
 import type { AgentTables } from './agent-tables.js';
 import type { EntityConfig } from './config.js';
-import { MYSQL_CAPTURE_OFF, mysqlCaptureTriggers } from './store/mysql-capture.js';
-import { sqliteCaptureTriggers } from './store/sqlite-capture.js';
+import { MYSQL_CAPTURE_OFF } from './store/mysql-capture.js';
 import type { DbAdapter, DbExecutor } from './store/db-adapter.js';
 
 /** Creates each entity's table from its `create` definition when the table is missing (seed 000). */
@@ -30,23 +29,5 @@ export async function silenceCapture(tx: DbExecutor, db: DbAdapter, t: AgentTabl
     await tx.run(db.dialect.insertIgnore(t.captureOff, ['flag']), [1]);
   } else {
     await tx.run(`DELETE FROM ${db.dialect.quote(t.captureOff)}`);
-  }
-}
-
-/**
- * (Re)installs AFTER INSERT/UPDATE/DELETE triggers that write one outbox row in the app's own
- * transaction, quiet while the agent applies remote changes (see silenceCapture).
- */
-export async function installCapture(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): Promise<void> {
-  const statements = db.dialect.name === 'mysql' ? mysqlCaptureTriggers(db, t, entity, columns) : sqliteCaptureTriggers(db, t, entity, columns);
-  await removeCapture(db, t, entity.name);
-  for (const statement of statements) await db.exec(statement);
-}
-
-/** Removes an entity's capture triggers (for entities no longer pushed). */
-export async function removeCapture(db: DbAdapter, t: AgentTables, entityName: string): Promise<void> {
-  const q = db.dialect.quote;
-  for (const suffix of ['insert', 'update', 'rekey', 'delete']) {
-    await db.exec(`DROP TRIGGER IF EXISTS ${q(`${t.outbox}_${entityName}_${suffix}`)}`);
   }
 }

@@ -40,7 +40,8 @@ function differsFromRemote(merged: RowData | null, remote: RowData | null): bool
 /**
  * Writes an agreed row on the shop side and queues what the hub still lacks: local table = `row`,
  * base = the hub's row at `remoteVersion`, and a new outbox entry when `row` differs from it.
- * `settled` are the outbox entries the resolution replaces ('all' = every pending or held one).
+ * `settled` is the seq up to which the row's pending entries are replaced ('all' = every pending
+ * or held one).
  */
 export async function applyResolution(
   ctx: EngineContext,
@@ -49,7 +50,7 @@ export async function applyResolution(
   rowKey: string,
   row: RowData | null,
   remote: RemoteRow,
-  settled: readonly number[] | 'all',
+  settled: number | 'all',
 ): Promise<boolean> {
   const remoteData = remote.deleted ? null : remote.data;
   await writeLocalRow(
@@ -60,7 +61,7 @@ export async function applyResolution(
   );
   await recordSynced(tx, ctx, entity.name, [{ key: rowKey, version: remote.version, data: remoteData }], new Date().toISOString());
   if (settled === 'all') await ctx.outbox.clearRow(tx, entity.name, rowKey);
-  else await ctx.outbox.remove(tx, settled);
+  else await ctx.outbox.remove(tx, [{ entity: entity.name, rowKey, seq: settled }]);
   const push = differsFromRemote(row, remoteData);
   if (push) await ctx.outbox.enqueue(tx, entity.name, rowKey, row === null ? 'delete' : 'upsert', row);
   return push;
@@ -108,7 +109,7 @@ export async function settleConflict(ctx: EngineContext, tx: DbExecutor, entry: 
     await ctx.conflicts.record(tx, { ...record, mergedData: null, status: 'open', resolution: null });
     return 'held';
   }
-  await applyResolution(ctx, tx, entity, entry.rowKey, result.row, remote, moved ? 'all' : entry.covered);
+  await applyResolution(ctx, tx, entity, entry.rowKey, result.row, remote, moved ? 'all' : entry.seq);
   const decided = Object.keys(result.decisions).length > 0;
   await ctx.conflicts.record(tx, {
     ...record,

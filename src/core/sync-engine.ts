@@ -12,8 +12,9 @@ import { OutboxStore, type OutboxCounts } from './outbox-store.js';
 import { pullEntity } from './pull.js';
 import { pushOutbox } from './push.js';
 import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunStats, type RunTrigger } from './run-store.js';
-import { ensureTablesExist, installCapture, removeCapture } from './schema.js';
-import { StateStore, type EntityState } from './state-store.js';
+import { ensureCapture, inspectCapture, removeCapture, type CaptureHealth } from './capture.js';
+import { ensureTablesExist } from './schema.js';
+import { StateStore, type EntityState, type RefusedChanges } from './state-store.js';
 import type { DbAdapter } from './store/db-adapter.js';
 import { mysqlAgentMigrations } from './mysql-migrations.js';
 import { openDatabase } from './store/open-database.js';
@@ -49,6 +50,8 @@ export interface InstanceStatus {
   readonly lastRun: RunRecord | null;
   readonly lastSuccessAt: string | null;
   readonly openConflicts: number;
+  /** Pulled changes not applied because their data named another row than their key. */
+  readonly refused: RefusedChanges;
 }
 
 /** One instance's sync: its database, its hub, its runs. Open with `SyncEngine.open`. */
@@ -75,14 +78,26 @@ export class SyncEngine {
   }
 
   /**
-   * Opens the instance's database and prepares it: agent tables migrated, replica tables created
-   * when missing, capture triggers installed for pushed entities. Interrupted runs become FAILED.
+   * Opens the instance's database. `schema: 'prepare'` (the default, for commands that sync) gets
+   * it ready: agent tables migrated, replica tables created when missing, capture triggers
+   * installed where missing or outdated, interrupted runs marked FAILED. `schema: 'check'` (for
+   * commands that only read or edit the agent's own rows) changes no schema at all and refuses a
+   * database this version has not prepared.
    */
   static async open(
     config: InstanceConfig,
-    opts: { logger: Logger; pushBatchSize?: number; pullPageSize?: number; maxBackoffSeconds?: number; db?: DbAdapter },
+    opts: {
+      logger: Logger;
+      pushBatchSize?: number;
+      pullPageSize?: number;
+      maxBackoffSeconds?: number;
+      db?: DbAdapter;
+      schema?: 'prepare' | 'check';
+      /** MySQL/MariaDB: how long capture DDL may wait behind a transaction holding the table. */
+      lockWaitSeconds?: number;
+    },
   ): Promise<SyncEngine> {
-    const db = opts.db ?? (await openDatabase(config.database));
+    const db = opts.db ?? (await openDatabase(config.database, { mustExist: opts.schema === 'check' }));
     const logger = opts.logger.child({ instance: config.name });
     const engine = new SyncEngine(config, db, agentTables(config.tablePrefix), logger, {
       pushBatchSize: opts.pushBatchSize ?? 1000,
@@ -90,7 +105,7 @@ export class SyncEngine {
       maxBackoffMs: (opts.maxBackoffSeconds ?? 300) * 1000,
     });
     try {
-      await engine.prepare();
+      await engine.prepare(opts.schema ?? 'prepare', opts.lockWaitSeconds);
     } catch (error) {
       await db.close();
       throw error;
@@ -98,16 +113,20 @@ export class SyncEngine {
     return engine;
   }
 
-  private async prepare(): Promise<void> {
+  private async prepare(schema: 'prepare' | 'check', lockWaitSeconds: number | undefined): Promise<void> {
     const { db, tables, config } = this;
     const migrations = db.dialect.name === 'mysql' ? mysqlAgentMigrations(tables) : agentMigrations(tables);
-    const applied = await runMigrations(db, tables.migrations, migrations);
-    if (applied.length > 0) this.logger.info({ applied }, 'agent tables migrated');
-    const created = await ensureTablesExist(db, config.entities);
-    if (created.length > 0) this.logger.info({ tables: created }, 'replica tables created');
-    // Replica migrations change the shop's tables, so they run once those exist.
-    const replica = await runMigrations(db, tables.migrations, config.migrations);
-    if (replica.length > 0) this.logger.info({ applied: replica }, 'replica migrations applied');
+    if (schema === 'check') {
+      await this.checkMigrated([...migrations, ...config.migrations].map((m) => m.id));
+    } else {
+      const applied = await runMigrations(db, tables.migrations, migrations);
+      if (applied.length > 0) this.logger.info({ applied }, 'agent tables migrated');
+      const created = await ensureTablesExist(db, config.entities);
+      if (created.length > 0) this.logger.info({ tables: created }, 'replica tables created');
+      // Replica migrations change the shop's tables, so they run once those exist.
+      const replica = await runMigrations(db, tables.migrations, config.migrations);
+      if (replica.length > 0) this.logger.info({ applied: replica }, 'replica migrations applied');
+    }
     const columns = new Map<string, readonly string[]>();
     const dateColumns = new Map<string, ReadonlySet<string>>();
     for (const entity of config.entities) {
@@ -123,11 +142,12 @@ export class SyncEngine {
       }
       columns.set(entity.name, cols);
       if (db.dateColumns) dateColumns.set(entity.name, await db.dateColumns(entity.table));
-      if (entity.direction === 'pull') await removeCapture(db, tables, entity.name);
-      else await installCapture(db, tables, entity, cols);
+      if (schema === 'prepare') await this.prepareCapture(entity, cols, lockWaitSeconds);
     }
-    const interrupted = await this.runs.failInterrupted();
-    if (interrupted > 0) this.logger.warn({ runs: interrupted }, 'runs interrupted by a stop were marked FAILED');
+    if (schema === 'prepare') {
+      const interrupted = await this.runs.failInterrupted();
+      if (interrupted > 0) this.logger.warn({ runs: interrupted }, 'runs interrupted by a stop were marked FAILED');
+    }
     const source = { value: await this.state.meta('outbox_source', () => randomBytes(12).toString('base64url')) };
     this.ctx = {
       db,
@@ -143,6 +163,47 @@ export class SyncEngine {
       source,
       ...this.tuning,
     };
+  }
+
+  /** Installs or updates an entity's capture when needed; an outdated one that cannot be replaced yet keeps working. */
+  private async prepareCapture(entity: EntityConfig, cols: readonly string[], lockWaitSeconds: number | undefined): Promise<void> {
+    const { db, tables } = this;
+    if (entity.direction === 'pull') {
+      if (await removeCapture(db, tables, entity, { lockWaitSeconds })) this.logger.info({ table: entity.table }, 'capture triggers removed');
+      return;
+    }
+    try {
+      if (await ensureCapture(db, tables, entity, cols, { lockWaitSeconds })) {
+        this.logger.info({ table: entity.table }, 'capture triggers installed');
+      }
+    } catch (error) {
+      // Every event is still captured by the older triggers: sync now, update them next time.
+      if ((await inspectCapture(db, tables, entity, cols)).state !== 'outdated') throw error;
+      this.logger.warn({ table: entity.table, error: describeError(error) }, 'capture triggers left as they were (still capturing)');
+    }
+  }
+
+  /** Refuses a database whose agent tables or replica migrations this version has not applied. */
+  private async checkMigrated(ids: readonly string[]): Promise<void> {
+    const where = this.config.database.type === 'sqlite' ? this.config.database.path : `database ${this.config.database.database}`;
+    if ((await this.db.columns(this.tables.migrations)).length === 0) {
+      throw new SyncError('config', `${where} has not been set up by Dovetail yet: run \`dovetail sync\` (or start the agent) first`);
+    }
+    const done = new Set((await listMigrations(this.db, this.tables.migrations)).map((m) => m.id));
+    const pending = ids.filter((id) => !done.has(id));
+    if (pending.length > 0) {
+      throw new SyncError('config', `${where} needs migrations ${pending.join(', ')}: run \`dovetail sync\` (or start the agent) to apply them`);
+    }
+  }
+
+  /** Capture state of every pushed entity's table (read only). */
+  async captureHealth(): Promise<CaptureHealth[]> {
+    const out: CaptureHealth[] = [];
+    for (const entity of this.config.entities) {
+      if (entity.direction === 'pull') continue;
+      out.push(await inspectCapture(this.db, this.tables, entity, this.ctx.columns.get(entity.name) ?? []));
+    }
+    return out;
   }
 
   private makeClient(apiKey: string): HubClient {
@@ -197,11 +258,31 @@ export class SyncEngine {
     );
     const signal = opts.signal ?? new AbortController().signal;
     const emit = () => opts.onProgress?.({ ...progress }, runId);
+    const stats = { pushed: 0, pulled: 0, conflicts: 0, failed: 0, errors: 0 };
+    // What the run has done so far, also when a module stops half-way: pulled rows are counted per page.
+    const soFar = (): RunStats => ({
+      ...stats,
+      pulled: Object.entries(progress).reduce((n, [m, p]) => (m.startsWith('pull:') ? n + p.processed : n), 0),
+      pushed: progress.push && progress.push.status !== 'done' ? Math.max(stats.pushed, progress.push.processed) : stats.pushed,
+    });
+    let savedAt = 0;
+    let saving = Promise.resolve();
+    // Progress is saved as it is made (at most every 250 ms, and at each module's end), so a run
+    // cut short by a kill or a power cut keeps what it did.
+    const save = (now: boolean) => {
+      if (!now && Date.now() - savedAt < 250) return;
+      savedAt = Date.now();
+      const snapshot = { ...progress };
+      const counts = soFar();
+      saving = saving
+        .then(() => this.runs.progress(runId, snapshot, counts))
+        .catch((error: unknown) => this.logger.warn({ error: describeError(error) }, 'run progress not saved'));
+    };
     const set = (module: string, value: Partial<ModuleProgress>) => {
       progress[module] = { ...progress[module]!, ...value };
       emit();
+      save(value.status !== undefined);
     };
-    const stats = { pushed: 0, pulled: 0, conflicts: 0, failed: 0, errors: 0 };
     let firstError: SyncError | null = null;
     const fail = async (module: string, error: unknown) => {
       const syncError = error instanceof SyncError ? error : new SyncError('database', describeError(error), { cause: error });
@@ -212,7 +293,11 @@ export class SyncEngine {
       this.logger.warn({ module, error: describeError(syncError) }, 'sync module failed');
       return syncError;
     };
-    const reporter = (module: string): ModuleReporter => ({ signal, progress: (processed) => set(module, { processed }) });
+    const reporter = (module: string): ModuleReporter => ({
+      signal,
+      progress: (processed) => set(module, { processed }),
+      log: (level, message, data) => this.runs.log(runId, level, module, message, data),
+    });
 
     if (opts.full && pulled.length > 0) {
       await this.state.reset(pulled.map((e) => e.name));
@@ -263,21 +348,33 @@ export class SyncEngine {
     }
     const failedError = firstError as SyncError | null;
     const status = signal.aborted ? 'CANCELED' : failedError ? 'FAILED' : 'DONE';
-    await this.runs.finish(runId, { status, progress, stats, error: failedError ? describeError(failedError) : undefined });
+    const why = signal.aborted
+      ? `canceled${typeof signal.reason === 'string' ? ` by ${signal.reason}` : ''}: the work done so far is kept`
+      : failedError
+        ? describeError(failedError)
+        : null;
+    await saving;
+    const finalStats = soFar();
+    await this.runs.finish(runId, { status, progress, stats: finalStats, error: why ?? undefined });
     return {
       runId,
       status,
-      stats,
+      stats: finalStats,
       modules: progress,
-      error: failedError ? describeError(failedError) : null,
+      error: why,
       errorCode: failedError?.code ?? null,
     };
   }
 
-  /** Learns this node's name from the hub (its own changes come back tagged with it). */
+  /**
+   * Learns this node's name from the hub (its own changes come back tagged with it) and declares
+   * the key columns of its entities (an older hub without `PUT /v1/entities` is fine).
+   */
   private async identify(): Promise<void> {
     if (this.selfOrigin) return;
     const status = await this.ctx.client.status();
+    // The hub checks that data agrees with keys only for entities it was told the key columns of.
+    await this.ctx.client.declareEntities(this.config.entities.map((e) => ({ entity: e.name, key: [...e.key] })));
     this.selfOrigin = `node:${status.node}`;
   }
 
@@ -296,6 +393,7 @@ export class SyncEngine {
       lastRun: lastRun ?? null,
       lastSuccessAt: lastOk?.finished_at ?? null,
       openConflicts: await this.conflicts.countOpen(),
+      refused: await this.state.refused(),
     };
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { adminPutBody, entityName, rowKey } from '../protocol/index.js';
+import { adminPutBody, entityName, keyMismatch, rowKey } from '../protocol/index.js';
 import { authenticate, requestKey, requireRole, requireScope } from './auth.js';
 import { HubError } from './hub-error.js';
 import type { CommittedChange, HubStore, WriteOutcome } from './hub-store.js';
@@ -44,6 +44,9 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRouteOption
     const params = parseOr400(rowParams, request.params, 'path');
     const principal = await admit(requestKey(request), params.scope, params.entity);
     const body = parseOr400(adminPutBody, request.body, 'row body');
+    const keyColumns = (await store.entityKeys(params.scope)).get(params.entity);
+    const mismatch = keyColumns ? keyMismatch(params.key, keyColumns, body.data) : null;
+    if (mismatch) throw new HubError('key_mismatch', mismatch.message);
     const { outcome, committed } = await store.adminWrite(params.scope, `admin:${principal.name}`, {
       entity: params.entity,
       key: params.key,

@@ -1,4 +1,4 @@
-import type { AdminRow, PushChange, PushResult, RowData } from '../protocol/index.js';
+import type { AdminRow, EntityDeclaration, PushChange, PushResult, RowData } from '../protocol/index.js';
 
 /** An authenticated caller: a node (one shop agent) or an admin (a backend service). */
 export interface Principal {
@@ -45,6 +45,11 @@ export interface WriteRow {
   readonly baseVersion?: number | null;
   /** Upsert onto the current row's fields instead of replacing them (node pushes: a shop owns only its columns). */
   readonly merge?: boolean;
+  /**
+   * The pushed change this write is (node pushes only; admin writes have none): stored with the
+   * row as its writer, so the same node's later change is not taken for a conflict with it.
+   */
+  readonly writer?: { readonly origin: string; readonly source: string; readonly seq: number };
 }
 
 export type WriteOutcome =
@@ -76,6 +81,14 @@ export interface HubStore {
   /** One page of an entity's changes after `since`, in cursor order; row data stays JSON text. */
   pull(scope: string, entity: string, since: number, limit: number): Promise<{ changes: RawPulledChange[]; hasMore: boolean }>;
   status(scope: string): Promise<{ head: number; entities: { entity: string; rows: number; head: number }[] }>;
+
+  /**
+   * Stores the key columns a node declared for entities of its scope (the latest declaration of an
+   * entity wins), so pushes and admin writes whose data names another row can be refused.
+   */
+  declareEntities(scope: string, node: string, entities: readonly EntityDeclaration[]): Promise<void>;
+  /** The declared key columns per entity of a scope; an entity nobody declared is absent. */
+  entityKeys(scope: string): Promise<ReadonlyMap<string, readonly string[]>>;
 
   adminWrite(
     scope: string,

@@ -1,5 +1,5 @@
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import type { AdminRow, PushChange, PushResult, RowData } from '../protocol/index.js';
+import type { AdminRow, EntityDeclaration, PushChange, PushResult, RowData } from '../protocol/index.js';
 import { generateKey, parseKey, secretMatches } from './api-keys.js';
 import type { CommittedChange, HubStore, KeyLookup, KeyRecord, Principal, RawPulledChange, WriteOutcome, WriteRow } from './hub-store.js';
 import { planWrite, receiptText, replayAnswer, type StoredRow } from './plan-write.js';
@@ -11,12 +11,24 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS hub_scopes (scope VARCHAR(128) NOT NULL PRIMARY KEY, head BIGINT NOT NULL DEFAULT 0) ${TABLE}`,
   `CREATE TABLE IF NOT EXISTS hub_rows (scope VARCHAR(128) NOT NULL, entity VARCHAR(64) NOT NULL, \`key\` VARCHAR(512) NOT NULL,
     data LONGTEXT, version BIGINT NOT NULL, deleted TINYINT NOT NULL DEFAULT 0, origin VARCHAR(160) NOT NULL,
-    updated_at VARCHAR(32) NOT NULL, PRIMARY KEY (scope, entity, \`key\`), KEY hub_rows_by_version (scope, entity, version)) ${TABLE}`,
+    updated_at VARCHAR(32) NOT NULL, writer_source VARCHAR(64), writer_seq BIGINT,
+    PRIMARY KEY (scope, entity, \`key\`), KEY hub_rows_by_version (scope, entity, version)) ${TABLE}`,
   `CREATE TABLE IF NOT EXISTS hub_receipts (scope VARCHAR(128) NOT NULL, node VARCHAR(128) NOT NULL, source VARCHAR(64) NOT NULL,
     seq BIGINT NOT NULL, result TEXT NOT NULL, created_at VARCHAR(32) NOT NULL, PRIMARY KEY (scope, node, source, seq)) ${TABLE}`,
+  `CREATE TABLE IF NOT EXISTS hub_entities (scope VARCHAR(128) NOT NULL, entity VARCHAR(64) NOT NULL, key_columns TEXT NOT NULL,
+    declared_by VARCHAR(128) NOT NULL, declared_at VARCHAR(32) NOT NULL, PRIMARY KEY (scope, entity)) ${TABLE}`,
 ];
 
-type Row = StoredRow & { key: string; origin: string };
+/** Columns added to hub_rows after its first release: an older hub database gets them on open. */
+const ADDED_ROW_COLUMNS: readonly (readonly [string, string])[] = [
+  ['writer_source', 'VARCHAR(64)'],
+  ['writer_seq', 'BIGINT'],
+];
+
+/** MySQL's ER_DUP_FIELDNAME: another hub process added the column first. */
+const DUPLICATE_COLUMN = 1060;
+
+type Row = StoredRow & { key: string };
 
 export interface MySqlHubOptions {
   readonly host: string;
@@ -47,6 +59,7 @@ export class MySqlHubStore implements HubStore {
     });
     try {
       for (const statement of SCHEMA) await pool.query(statement);
+      await upgrade(pool);
     } catch (error) {
       await pool.end();
       throw error;
@@ -133,7 +146,8 @@ export class MySqlHubStore implements HubStore {
         if (invalid) {
           result = { seq: change.seq, status: 'rejected', error: invalid };
         } else {
-          const outcome = this.plan(principal.scope, origin, { ...change, merge: true }, now, current, writes, committed, next);
+          const writer = { origin, source, seq: change.seq };
+          const outcome = this.plan(principal.scope, origin, { ...change, merge: true, writer }, now, current, writes, committed, next);
           result =
             outcome.status === 'applied'
               ? { seq: change.seq, status: 'applied', version: outcome.version }
@@ -182,6 +196,21 @@ export class MySqlHubStore implements HubStore {
       head: Number(heads[0]?.head ?? 0),
       entities: entities.map((e) => ({ entity: String(e.entity), rows: Number(e.rows), head: Number(e.head) })),
     };
+  }
+
+  async declareEntities(scope: string, node: string, entities: readonly EntityDeclaration[]): Promise<void> {
+    if (entities.length === 0) return;
+    const at = new Date().toISOString();
+    await this.pool.query(
+      `INSERT INTO hub_entities (scope, entity, key_columns, declared_by, declared_at) VALUES ${entities.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+       ON DUPLICATE KEY UPDATE key_columns = VALUES(key_columns), declared_by = VALUES(declared_by), declared_at = VALUES(declared_at)`,
+      entities.flatMap((e) => [scope, e.entity, JSON.stringify(e.key), node, at]),
+    );
+  }
+
+  async entityKeys(scope: string): Promise<ReadonlyMap<string, readonly string[]>> {
+    const [rows] = await this.pool.query<RowDataPacket[]>('SELECT entity, key_columns FROM hub_entities WHERE scope = ?', [scope]);
+    return new Map(rows.map((r) => [String(r.entity), JSON.parse(String(r.key_columns)) as string[]]));
   }
 
   async adminWrite(scope: string, origin: string, row: WriteRow): Promise<{ outcome: WriteOutcome; committed: CommittedChange[] }> {
@@ -255,7 +284,7 @@ export class MySqlHubStore implements HubStore {
       for (let i = 0; i < keys.length; i += 1000) {
         const slice = keys.slice(i, i + 1000);
         const [found] = await conn.query<RowDataPacket[]>(
-          `SELECT entity, \`key\`, data, version, deleted, origin, updated_at FROM hub_rows
+          `SELECT entity, \`key\`, data, version, deleted, origin, updated_at, writer_source, writer_seq FROM hub_rows
            WHERE scope = ? AND entity = ? AND \`key\` IN (${slice.map(() => '?').join(', ')})`,
           [scope, entity, ...slice],
         );
@@ -267,6 +296,8 @@ export class MySqlHubStore implements HubStore {
             deleted: Number(r.deleted),
             origin: String(r.origin),
             updated_at: String(r.updated_at),
+            writer_source: r.writer_source === null ? null : String(r.writer_source),
+            writer_seq: r.writer_seq === null ? null : Number(r.writer_seq),
           });
         }
       }
@@ -289,8 +320,19 @@ export class MySqlHubStore implements HubStore {
     const plan = planWrite(current.get(id), row);
     if (plan.kind === 'answer') return plan.outcome;
     const version = next();
-    current.set(id, { key: row.key, data: plan.data, version, deleted: plan.deleted ? 1 : 0, origin, updated_at: now });
-    writes.push([scope, row.entity, row.key, plan.data, version, plan.deleted ? 1 : 0, origin, now]);
+    const writerSource = row.writer?.source ?? null;
+    const writerSeq = row.writer?.seq ?? null;
+    current.set(id, {
+      key: row.key,
+      data: plan.data,
+      version,
+      deleted: plan.deleted ? 1 : 0,
+      origin,
+      updated_at: now,
+      writer_source: writerSource,
+      writer_seq: writerSeq,
+    });
+    writes.push([scope, row.entity, row.key, plan.data, version, plan.deleted ? 1 : 0, origin, now, writerSource, writerSeq]);
     committed.push({ scope, entity: row.entity, cursor: version });
     return { status: 'applied', version };
   }
@@ -299,8 +341,10 @@ export class MySqlHubStore implements HubStore {
     for (let i = 0; i < writes.length; i += 500) {
       const slice = writes.slice(i, i + 500);
       await conn.query(
-        `INSERT INTO hub_rows (scope, entity, \`key\`, data, version, deleted, origin, updated_at) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-         ON DUPLICATE KEY UPDATE data = VALUES(data), version = VALUES(version), deleted = VALUES(deleted), origin = VALUES(origin), updated_at = VALUES(updated_at)`,
+        `INSERT INTO hub_rows (scope, entity, \`key\`, data, version, deleted, origin, updated_at, writer_source, writer_seq)
+         VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON DUPLICATE KEY UPDATE data = VALUES(data), version = VALUES(version), deleted = VALUES(deleted), origin = VALUES(origin),
+         updated_at = VALUES(updated_at), writer_source = VALUES(writer_source), writer_seq = VALUES(writer_seq)`,
         slice.flat(),
       );
     }
@@ -310,6 +354,22 @@ export class MySqlHubStore implements HubStore {
         `INSERT INTO hub_receipts (scope, node, source, seq, result, created_at) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
         slice.flat(),
       );
+    }
+  }
+}
+
+/** Adds what newer hubs keep to tables an older hub created (several hub processes may race: the loser's duplicate is fine). */
+async function upgrade(pool: Pool): Promise<void> {
+  const [columns] = await pool.query<RowDataPacket[]>(
+    "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'hub_rows'",
+  );
+  const present = new Set(columns.map((c) => String(c.name)));
+  for (const [name, type] of ADDED_ROW_COLUMNS) {
+    if (present.has(name)) continue;
+    try {
+      await pool.query(`ALTER TABLE hub_rows ADD COLUMN ${name} ${type} NULL`);
+    } catch (error) {
+      if ((error as { errno?: number }).errno !== DUPLICATE_COLUMN) throw error;
     }
   }
 }

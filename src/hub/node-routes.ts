@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { PROTOCOL_VERSION, pullQuery, pushRequest, type PushChange } from '../protocol/index.js';
+import { PROTOCOL_VERSION, declareEntitiesRequest, keyMismatch, pullQuery, pushRequest, type PushChange } from '../protocol/index.js';
 import { authenticate, requestKey, requireRole } from './auth.js';
 import { HubError } from './hub-error.js';
 import type { CommittedChange, HubStore } from './hub-store.js';
@@ -14,7 +14,7 @@ export interface NodeRouteOptions {
   readonly onCommitted: (changes: readonly CommittedChange[]) => void;
 }
 
-/** Protocol v1 endpoints for nodes: push, pull, status. */
+/** Protocol v1 endpoints for nodes: push, pull, status, entity declarations. */
 export function registerNodeRoutes(app: FastifyInstance, opts: NodeRouteOptions): void {
   const { store } = opts;
   const known = opts.entities ? new Set(opts.entities) : null;
@@ -34,9 +34,13 @@ export function registerNodeRoutes(app: FastifyInstance, opts: NodeRouteOptions)
       throw new HubError('protocol_mismatch', `push speaks protocol ${JSON.stringify(announced)}, this hub speaks ${PROTOCOL_VERSION}`);
     }
     const push = parseOr400(pushRequest, body, 'push body');
+    const keys = await store.entityKeys(principal.scope);
     const validate = (change: PushChange) => {
       if (known && !known.has(change.entity)) return { code: 'unknown_entity', message: `unknown entity "${change.entity}"` };
       if (change.op === 'upsert' && change.data === null) return { code: 'validation', message: 'upsert without data' };
+      // The key decides: data naming another row would make the two sides disagree on which row changed.
+      const mismatch = change.op === 'upsert' ? keyMismatch(change.key, keys.get(change.entity) ?? [], change.data) : null;
+      if (mismatch) return { code: 'key_mismatch', message: mismatch.message };
       return null;
     };
     const { results, committed } = await store.push(principal, push.source, push.changes, validate);
@@ -59,6 +63,20 @@ export function registerNodeRoutes(app: FastifyInstance, opts: NodeRouteOptions)
     );
     reply.type('application/json; charset=utf-8');
     return `{"changes":[${parts.join(',')}],"cursor":${last ? last.cursor : query.since},"hasMore":${page.hasMore}}`;
+  });
+
+  // A node declares its entities' key columns (the hub has no schema of its own), so pushes and
+  // admin writes whose data names another row than their key can be refused.
+  app.put('/v1/entities', async (request) => {
+    const principal = await authenticate(store, requestKey(request));
+    requireRole(principal, 'node');
+    const body = parseOr400(declareEntitiesRequest, request.body, 'entities body');
+    const served = body.entities.filter((e) => !known || known.has(e.entity));
+    await store.declareEntities(principal.scope, principal.name, served);
+    return {
+      declared: served.map((e) => e.entity),
+      ignored: body.entities.filter((e) => known && !known.has(e.entity)).map((e) => e.entity),
+    };
   });
 
   app.get('/v1/status', async (request) => {

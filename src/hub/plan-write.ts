@@ -8,6 +8,11 @@ export interface StoredRow {
   readonly version: number;
   readonly deleted: number;
   readonly updated_at: string;
+  /** Who wrote this version: `node:<name>` or `admin:<name>`. */
+  readonly origin: string;
+  /** The outbox source and seq of the pushed change that wrote it; null for admin writes (and rows written before they were kept). */
+  readonly writer_source: string | null;
+  readonly writer_seq: number | null;
 }
 
 export type WritePlan =
@@ -16,7 +21,8 @@ export type WritePlan =
 
 /**
  * Decides one write against the current row, the same for every store: a delete of a row already
- * gone is applied as is; a base that does not match is a conflict carrying the current row; a
+ * gone is applied as is; a base that does not match is a conflict carrying the current row,
+ * unless the current version is this node's own earlier change (see `ownEarlierWrite`); a
  * node's upsert merges onto the current fields (it owns only its columns), an admin's replaces.
  */
 export function planWrite(current: StoredRow | undefined, row: WriteRow): WritePlan {
@@ -26,7 +32,7 @@ export function planWrite(current: StoredRow | undefined, row: WriteRow): WriteP
   if (row.baseVersion !== undefined && current) {
     // A row the node never saw (base null) may be created only if it does not exist live.
     const matches = row.baseVersion === null ? current.deleted === 1 : current.version === row.baseVersion;
-    if (!matches) {
+    if (!matches && !ownEarlierWrite(current, row)) {
       return {
         kind: 'answer',
         outcome: {
@@ -44,6 +50,23 @@ export function planWrite(current: StoredRow | undefined, row: WriteRow): WriteP
   if (row.op === 'delete') return { kind: 'write', data: null, deleted: true };
   const merged = row.merge && current && !current.deleted && current.data ? { ...(JSON.parse(current.data) as RowData), ...row.data } : (row.data ?? {});
   return { kind: 'write', data: JSON.stringify(merged), deleted: false };
+}
+
+/**
+ * True when the current version was written by an earlier change (lower seq) of the same node and
+ * outbox source as `row`. The node made `row` on top of that change, locally, but never learnt
+ * the version it got (it stopped before settling the answer), so its base is older: that is its
+ * own history, not a remote edit. Seqs only grow within a source, so a lower seq is earlier.
+ */
+export function ownEarlierWrite(current: StoredRow, row: WriteRow): boolean {
+  const writer = row.writer;
+  return (
+    writer !== undefined &&
+    current.origin === writer.origin &&
+    current.writer_source === writer.source &&
+    current.writer_seq !== null &&
+    current.writer_seq < writer.seq
+  );
 }
 
 /** What a change says, so a replay can be told from a different change reusing its seq. */

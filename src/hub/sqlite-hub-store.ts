@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import type { AdminRow, PushChange, PushResult, RowData } from '../protocol/index.js';
+import type { AdminRow, EntityDeclaration, PushChange, PushResult, RowData } from '../protocol/index.js';
 import { generateKey, parseKey, secretMatches } from './api-keys.js';
-import { planWrite, receiptText, replayAnswer } from './plan-write.js';
+import { planWrite, receiptText, replayAnswer, type StoredRow } from './plan-write.js';
 import type {
   CommittedChange,
   HubStore,
@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS hub_scopes (scope TEXT PRIMARY KEY, head INTEGER NOT 
 CREATE TABLE IF NOT EXISTS hub_rows (
   scope TEXT NOT NULL, entity TEXT NOT NULL, key TEXT NOT NULL, data TEXT, version INTEGER NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0, origin TEXT NOT NULL, updated_at TEXT NOT NULL,
+  writer_source TEXT, writer_seq INTEGER,
   PRIMARY KEY (scope, entity, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS hub_rows_by_version ON hub_rows (scope, entity, version);
@@ -29,7 +30,17 @@ CREATE TABLE IF NOT EXISTS hub_receipts (
   scope TEXT NOT NULL, node TEXT NOT NULL, source TEXT NOT NULL, seq INTEGER NOT NULL, result TEXT NOT NULL,
   created_at TEXT NOT NULL, PRIMARY KEY (scope, node, source, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hub_entities (
+  scope TEXT NOT NULL, entity TEXT NOT NULL, key_columns TEXT NOT NULL, declared_by TEXT NOT NULL, declared_at TEXT NOT NULL,
+  PRIMARY KEY (scope, entity)
+) WITHOUT ROWID;
 `;
+
+/** Columns added to hub_rows after its first release: an older hub file gets them on open. */
+const ADDED_ROW_COLUMNS: readonly (readonly [string, string])[] = [
+  ['writer_source', 'TEXT'],
+  ['writer_seq', 'INTEGER'],
+];
 
 interface RowRecord {
   key: string;
@@ -39,6 +50,9 @@ interface RowRecord {
   origin: string;
   updated_at: string;
 }
+
+/** A row with its writer, as a write plans against it. */
+type CurrentRecord = RowRecord & Pick<StoredRow, 'writer_source' | 'writer_seq'>;
 
 /**
  * Hub storage in one SQLite file. A row's version is the scope cursor of its last write, so the
@@ -54,17 +68,26 @@ export class SqliteHubStore implements HubStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.upgrade();
     const db = this.db;
     this.stmts = {
       getHead: db.prepare<[string], { head: number }>('SELECT head FROM hub_scopes WHERE scope = ?'),
       setHead: db.prepare('INSERT INTO hub_scopes (scope, head) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET head = excluded.head'),
-      getRow: db.prepare<[string, string, string], RowRecord>(
-        'SELECT key, data, version, deleted, origin, updated_at FROM hub_rows WHERE scope = ? AND entity = ? AND key = ?',
+      getRow: db.prepare<[string, string, string], CurrentRecord>(
+        'SELECT key, data, version, deleted, origin, updated_at, writer_source, writer_seq FROM hub_rows WHERE scope = ? AND entity = ? AND key = ?',
       ),
       putRow: db.prepare(
-        `INSERT INTO hub_rows (scope, entity, key, data, version, deleted, origin, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO hub_rows (scope, entity, key, data, version, deleted, origin, updated_at, writer_source, writer_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (scope, entity, key) DO UPDATE SET data = excluded.data, version = excluded.version,
-         deleted = excluded.deleted, origin = excluded.origin, updated_at = excluded.updated_at`,
+         deleted = excluded.deleted, origin = excluded.origin, updated_at = excluded.updated_at,
+         writer_source = excluded.writer_source, writer_seq = excluded.writer_seq`,
+      ),
+      entityKeys: db.prepare<[string], { entity: string; key_columns: string }>('SELECT entity, key_columns FROM hub_entities WHERE scope = ?'),
+      declare: db.prepare(
+        `INSERT INTO hub_entities (scope, entity, key_columns, declared_by, declared_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (scope, entity) DO UPDATE SET key_columns = excluded.key_columns, declared_by = excluded.declared_by,
+         declared_at = excluded.declared_at`,
       ),
       getReceipts: db.prepare<[string, string, string, string], { seq: number; result: string }>(
         'SELECT seq, result FROM hub_receipts WHERE scope = ? AND node = ? AND source = ? AND seq IN (SELECT value FROM json_each(?))',
@@ -152,7 +175,8 @@ export class SqliteHubStore implements HubStore {
         if (invalid) {
           result = { seq: change.seq, status: 'rejected', error: invalid };
         } else {
-          const outcome = this.write(principal.scope, origin, { ...change, merge: true }, now, committed, cursor.next);
+          const writer = { origin, source, seq: change.seq };
+          const outcome = this.write(principal.scope, origin, { ...change, merge: true, writer }, now, committed, cursor.next);
           result = outcome.status === 'applied'
             ? { seq: change.seq, status: 'applied', version: outcome.version }
             : { seq: change.seq, status: 'conflict', remote: outcome.remote };
@@ -198,6 +222,18 @@ export class SqliteHubStore implements HubStore {
     return Promise.resolve({ head, entities });
   }
 
+  declareEntities(scope: string, node: string, entities: readonly EntityDeclaration[]): Promise<void> {
+    const at = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const e of entities) this.stmts.declare.run(scope, e.entity, JSON.stringify(e.key), node, at);
+    })();
+    return Promise.resolve();
+  }
+
+  entityKeys(scope: string): Promise<ReadonlyMap<string, readonly string[]>> {
+    return Promise.resolve(new Map(this.stmts.entityKeys.all(scope).map((r) => [r.entity, JSON.parse(r.key_columns) as string[]])));
+  }
+
   adminWrite(scope: string, origin: string, row: WriteRow): Promise<{ outcome: WriteOutcome; committed: CommittedChange[] }> {
     const run = this.db.transaction(() => {
       const committed: CommittedChange[] = [];
@@ -229,6 +265,18 @@ export class SqliteHubStore implements HubStore {
     return Promise.resolve();
   }
 
+  /** Adds what newer hubs keep to a file an older hub created; one writer at a time (IMMEDIATE). */
+  private upgrade(): void {
+    this.db
+      .transaction(() => {
+        const present = new Set(this.db.prepare<[], { name: string }>('PRAGMA table_info(hub_rows)').all().map((c) => c.name));
+        for (const [name, type] of ADDED_ROW_COLUMNS) {
+          if (!present.has(name)) this.db.exec(`ALTER TABLE hub_rows ADD COLUMN ${name} ${type}`);
+        }
+      })
+      .immediate();
+  }
+
   /** The scope's cursor inside a write transaction: advanced in memory, stored once at the end. */
   private cursorFor(scope: string): { next: () => number; save: () => void } {
     const start = this.stmts.getHead.get(scope)?.head ?? 0;
@@ -253,7 +301,8 @@ export class SqliteHubStore implements HubStore {
     const plan = planWrite(this.stmts.getRow.get(scope, row.entity, row.key), row);
     if (plan.kind === 'answer') return plan.outcome;
     const head = nextCursor();
-    this.stmts.putRow.run(scope, row.entity, row.key, plan.data, head, plan.deleted ? 1 : 0, origin, now);
+    const writer = row.writer ?? null;
+    this.stmts.putRow.run(scope, row.entity, row.key, plan.data, head, plan.deleted ? 1 : 0, origin, now, writer?.source ?? null, writer?.seq ?? null);
     committed.push({ scope, entity: row.entity, cursor: head });
     return { status: 'applied', version: head };
   }

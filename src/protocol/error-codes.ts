@@ -5,6 +5,7 @@ export const HUB_ERRORS = {
   invalid_json: 400,
   protocol_mismatch: 400,
   unknown_entity: 400,
+  key_mismatch: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

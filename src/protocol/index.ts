@@ -1,3 +1,4 @@
 export * from './wire.js';
 export * from './error-codes.js';
 export * from './parse-pull.js';
+export * from './row-key.js';

@@ -120,6 +120,32 @@ export const adminRow = z.strictObject({
 });
 export type AdminRow = z.infer<typeof adminRow>;
 
+/** A key column name, as a node declares it. */
+export const columnName = z.string().min(1).max(128);
+
+/** One entity's key columns, in key order: a composite row key is a JSON array of their values in this order. */
+export const entityDeclaration = z.strictObject({
+  entity: entityName,
+  key: z
+    .array(columnName)
+    .min(1)
+    .max(16)
+    .refine((cols) => new Set(cols).size === cols.length, 'key columns must be distinct'),
+});
+export type EntityDeclaration = z.infer<typeof entityDeclaration>;
+
+/** `PUT /v1/entities`: a node tells the hub its entities' key columns, so the hub can check that data agrees with keys. */
+export const declareEntitiesRequest = z.strictObject({ entities: z.array(entityDeclaration).max(1000) });
+export type DeclareEntitiesRequest = z.infer<typeof declareEntitiesRequest>;
+
+export const declareEntitiesResponse = z.strictObject({
+  /** Entities whose key columns the hub now holds for the node's scope. */
+  declared: z.array(z.string()),
+  /** Entities the hub does not serve (it was started with an entity list): not stored. */
+  ignored: z.array(z.string()),
+});
+export type DeclareEntitiesResponse = z.infer<typeof declareEntitiesResponse>;
+
 /** Turns zod issues into one line that names each bad path. */
 export function describeIssues(error: z.ZodError, root = ''): string {
   return error.issues

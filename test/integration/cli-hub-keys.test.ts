@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { SqliteHubStore } from '../../src/hub/sqlite-hub-store.js';
@@ -6,6 +7,10 @@ import { test } from '../helpers/fixtures.js';
 
 test('hub keys create prints only the key on stdout; list shows it; revoke revokes it', async ({ dir }) => {
   const db = join(dir, 'hub.db');
+  const init = await dovetail(['hub', 'init', '--db', db], { cwd: dir });
+  expect(init.code).toBe(0);
+  expect(init.stdout).toBe(`hub database ${db} created\n`);
+  expect((await dovetail(['hub', 'init', '--db', db], { cwd: dir })).stdout).toMatch(/already exists; nothing changed/);
   const created = await dovetail(['hub', 'keys', 'create', '--scope', 'shop-1', '--name', 'centro-pos', '--db', db], { cwd: dir });
   expect(created.code).toBe(0);
   const lines = created.stdout.split('\n').filter((l) => l !== '');
@@ -17,6 +22,7 @@ test('hub keys create prints only the key on stdout; list shows it; revoke revok
   // What the key is for goes to stderr, so `KEY=$(dovetail hub keys create …)` captures the key alone.
   expect(created.stderr).toContain(keyId);
   expect(created.stderr).not.toContain(key);
+  expect(created.stderr).toContain(`hub database: ${db}`);
 
   const admin = await dovetail(['hub', 'keys', 'create', '--scope', '*', '--name', 'backend', '--admin', '--db', db], { cwd: dir });
   expect(admin.code).toBe(0);
@@ -60,4 +66,24 @@ test('hub keys usage errors exit 2', async ({ dir }) => {
   expect(star.stdout).toBe('');
   const action = await dovetail(['hub', 'keys', 'rotate', '--db', db], { cwd: dir });
   expect(action.code).toBe(2);
+}, 120_000);
+
+test('hub keys on a missing or misspelt --db refuse, naming the path, and create nothing', async ({ dir }) => {
+  const typo = join(dir, 'hbu.db');
+  for (const args of [
+    ['create', '--scope', 'shop-1', '--name', 'pos'],
+    ['list'],
+    ['revoke', '0123456789ab'],
+  ]) {
+    const result = await dovetail(['hub', 'keys', ...args, '--db', typo], { cwd: dir });
+    expect(result.code, args[0]).toBe(2);
+    expect(result.stderr).toContain(`hub database ${typo} does not exist`);
+    expect(result.stderr).toContain(`dovetail hub init --db ${typo}`);
+    expect(result.stdout).toBe('');
+    expect(existsSync(typo)).toBe(false);
+  }
+  const noDefault = await dovetail(['hub', 'keys', 'list'], { cwd: dir });
+  expect(noDefault.code).toBe(2);
+  expect(noDefault.stderr).toContain(join(dir, 'dovetail-hub.db'));
+  expect(existsSync(join(dir, 'dovetail-hub.db'))).toBe(false);
 }, 120_000);

@@ -20,8 +20,9 @@ test('sync --json, status --json, reset all and sync --only against a real hub',
       JSON.stringify({ hub: { url: hub.url, apiKey: await hub.nodeKey() }, database: { type: 'sqlite', path: 'shop.db' }, entities: ENTITIES }),
     );
     await adminPut(hub.url, await hub.adminKey(), 'customers', 'c1', { id: 'c1', first_name: 'Ana' });
-    // The first command creates the database and its tables.
-    expect((await dovetail(['status'], { cwd: dir })).code).toBe(0);
+    // A read-only command does not create the database; the first sync does.
+    expect((await dovetail(['status'], { cwd: dir })).code).toBe(2);
+    expect((await dovetail(['sync', '--direction', 'push'], { cwd: dir })).code).toBe(0);
     const pos = openPos(join(dir, 'shop.db'));
     try {
       pos.prepare("INSERT INTO products (id, name, price) VALUES ('p1', 'Pizza', 10)").run();
@@ -72,7 +73,7 @@ test('sync exits 1 with the error code in its JSON when the hub refuses the key;
       join(dir, 'dovetail.json'),
       JSON.stringify({ hub: { url: hub.url, apiKey: 'dvt_000000000000_wrongwrongwrongwrongwrong' }, database: { type: 'sqlite', path: 'shop.db' }, entities: ENTITIES }),
     );
-    expect((await dovetail(['status'], { cwd: dir })).code).toBe(0);
+    expect((await dovetail(['sync'], { cwd: dir })).code).toBe(1);
     const pos = openPos(join(dir, 'shop.db'));
     try {
       pos.prepare("INSERT INTO products (id, name, price) VALUES ('p1', 'Pizza', 10)").run();

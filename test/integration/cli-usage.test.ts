@@ -62,7 +62,9 @@ test('a bad or missing config exits 2 naming the field or the file', async ({ di
     cwd: dir,
     env: { REMOTE_API_URL: 'http://127.0.0.1:9', REMOTE_API_KEY: 'dvt_env' },
   });
-  expect(env.code).toBe(0);
+  // The config is accepted: what stops it is the shop database no sync has created yet.
+  expect(env.code).toBe(2);
+  expect(env.stderr).toMatch(/shop\.db does not exist/);
   const badEnv = await dovetail(['status', '--config', 'nohub.json'], { cwd: dir, env: { REMOTE_API_URL: 'http://10.1.2.3', REMOTE_API_KEY: 'k' } });
   expect(badEnv.code).toBe(2);
   expect(badEnv.stderr).toMatch(/hub\.url/);

@@ -90,7 +90,8 @@ describe('live channel /sync', () => {
 
       // A replay and a conflict commit nothing; the next event is the admin write's.
       await node.pushOk(SOURCE, [change(1, 'p1', { v: 1 })]);
-      await node.pushOk(SOURCE, [change(5, 'p1', { v: 'stale' }, { baseVersion: 0 })]);
+      // (from another outbox: a later change of the same one would be on top of its own write)
+      await node.pushOk('outbox-test-0002', [change(5, 'p1', { v: 'stale' }, { baseVersion: 0 })]);
       await new HubApi(hub.url, await hub.adminKey()).adminPutOk('shop-1', 'customers', 'c1', { n: 1 });
       await waitFor(() => listener.events.length >= 3, 5000, 'admin event');
       expect(listener.events.slice(2)).toEqual([{ entity: 'customers', cursor: 5 }]);

@@ -64,7 +64,8 @@ describe.each(['sqlite', 'mysql'] as const)('hub store on %s', (kind) => {
       expect(replay).toEqual(first);
       const reused = await push(hub.url, key, 'source-1', [{ seq: 1, entity: 'products', key: 'p1', op: 'upsert', data: { name: 'Other', price: 99 }, baseVersion: null }]);
       expect(reused).toMatchObject([{ seq: 1, status: 'rejected' }]);
-      const stale = await push(hub.url, key, 'source-1', [{ seq: 2, entity: 'products', key: 'p1', op: 'upsert', data: { price: 11 }, baseVersion: 0 }]);
+      // From another outbox: the same source's later change would be on top of its own seq 1, not a conflict.
+      const stale = await push(hub.url, key, 'source-2', [{ seq: 2, entity: 'products', key: 'p1', op: 'upsert', data: { price: 11 }, baseVersion: 0 }]);
       expect(stale[0]).toMatchObject({ seq: 2, status: 'conflict', remote: { data: { name: 'Pizza', price: 10 }, version: 1, deleted: false } });
       // A node's push merges onto the hub's row: fields the shop does not send are kept.
       const merged = await push(hub.url, key, 'source-1', [{ seq: 3, entity: 'products', key: 'p1', op: 'upsert', data: { price: 12 }, baseVersion: 1 }]);

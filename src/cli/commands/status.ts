@@ -1,3 +1,4 @@
+import type { CaptureHealth } from '../../core/capture.js';
 import type { InstanceStatus } from '../../core/sync-engine.js';
 import { withEngines } from '../load.js';
 import { UsageError, integer, parse } from '../usage.js';
@@ -8,10 +9,24 @@ const common = { config: { type: 'string' }, instance: { type: 'string' }, json:
 export async function statusCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, common);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const statuses = await withEngines(values, (engine) => engine.status());
+  const statuses = await withEngines(values, async (engine) => ({ ...(await engine.status()), capture: await engine.captureHealth() }));
   if (values.json) console.log(JSON.stringify(statuses, null, 2));
-  else statuses.forEach((s) => console.log(formatStatus(s)));
-  return 0;
+  else statuses.forEach((s) => console.log(`${formatStatus(s)}\n${formatCapture(s.capture)}`));
+  return statuses.some((s) => s.capture.some((c) => c.state === 'missing' || c.state === 'incomplete')) ? 1 : 0;
+}
+
+/** One line per pushed table whose capture is not current; a table that goes uncaptured is an error. */
+export function formatCapture(capture: readonly CaptureHealth[]): string {
+  const bad = capture.filter((c) => c.state !== 'ok');
+  if (bad.length === 0) return `  capture:     ok (${capture.length} pushed table${capture.length === 1 ? '' : 's'})`;
+  return [
+    '  capture:',
+    ...bad.map((c) =>
+      c.state === 'outdated'
+        ? `    ${c.table.padEnd(20)} outdated: still capturing; the next \`dovetail sync\` or agent start updates it`
+        : `    ${c.table.padEnd(20)} ERROR ${c.state}: ${c.missing.join(', ')} not installed — changes to this table are NOT being recorded; run \`dovetail sync\``,
+    ),
+  ].join('\n');
 }
 
 export function formatStatus(s: InstanceStatus): string {
@@ -20,6 +35,14 @@ export function formatStatus(s: InstanceStatus): string {
     `instance ${s.instance}`,
     `  outbox:      ${s.outbox.pending} pending${age}, ${s.outbox.failed} failed`,
     `  conflicts:   ${s.openConflicts} open`,
+    s.refused.count === 0
+      ? '  refused:     none'
+      : `  refused:     ${s.refused.count} pulled change${s.refused.count === 1 ? '' : 's'} not applied: data names another row than the key (see docs/troubleshooting.md)`,
+    // The latest few, newest first: entity, row key and why.
+    ...s.refused.last
+      .slice(-3)
+      .reverse()
+      .map((r) => `    ${r.at}  ${r.entity} ${JSON.stringify(r.key)}: ${r.reason}`),
     `  last sync:   ${s.lastSuccessAt ?? 'never'}`,
     `  last run:    ${s.lastRun ? `#${s.lastRun.id} ${s.lastRun.status} (${s.lastRun.trigger}, ${s.lastRun.mode})${s.lastRun.error ? ` — ${s.lastRun.error}` : ''}` : 'none'}`,
     '  cursors:',

@@ -36,7 +36,32 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
       return viaAgent.some((s) => s.status !== 'DONE') ? 1 : 0;
     }
   }
+  // Ctrl-C or SIGTERM cancels between batches: the run is recorded CANCELED with what it did.
+  // A second signal exits at once (the next command marks that run FAILED, interrupted).
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130);
+    console.error(`\n${signal}: canceling after the current batch (again to quit at once)`);
+    stop.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await syncEngines(values, direction, full, stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function syncEngines(
+  values: { config?: string; instance?: string; only?: string; skip?: string; json?: boolean },
+  direction: 'push' | 'pull' | 'both',
+  full: boolean,
+  signal: AbortSignal,
+): Promise<number> {
   const summaries = await withEngines(values, async (engine) => {
+    if (signal.aborted) return null;
     const started = Date.now();
     const pending = (await engine.outbox.counts()).pending;
     const printer = new ProgressPrinter(process.stdout, `[${engine.config.name}]`, { push: pending });
@@ -48,14 +73,16 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
       skip: list(values.skip),
       full,
       force: true,
+      signal,
       onProgress: values.json ? undefined : (progress) => printer.update(progress),
     });
     if (!values.json) printer.update(summary.modules, true);
     if (!values.json) console.log(summaryLine(engine.config.name, summary, Date.now() - started));
     return { instance: engine.config.name, ...summary };
-  });
-  if (values.json) console.log(JSON.stringify(summaries, null, 2));
-  return summaries.some((s) => s.status !== 'DONE') ? 1 : 0;
+  }, { schema: 'prepare' });
+  const ran = summaries.filter((s) => s !== null);
+  if (values.json) console.log(JSON.stringify(ran, null, 2));
+  return signal.aborted ? 130 : ran.some((s) => s.status !== 'DONE') ? 1 : 0;
 }
 
 function summaryLine(instance: string, s: SyncSummary, ms: number): string {

@@ -27,6 +27,11 @@ export interface DbAdapter extends DbExecutor {
   columns(table: string): Promise<string[]>;
   /** Columns that only take the engine's own date format (MySQL DATETIME/TIMESTAMP/DATE). */
   dateColumns?(table: string): Promise<ReadonlySet<string>>;
+  /**
+   * MySQL/MariaDB: runs `fn` on one connection whose DDL gives up waiting for a metadata lock
+   * after `lockWaitSeconds`. Absent on SQLite, where DDL is transactional.
+   */
+  ddlSession?<T>(lockWaitSeconds: number, fn: (session: DbExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

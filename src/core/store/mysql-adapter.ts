@@ -22,6 +22,8 @@ export interface MySqlOptions {
 export class MySqlAdapter implements DbAdapter {
   readonly dialect = mysqlDialect;
   private readonly direct: DbExecutor;
+  /** MariaDB has CREATE OR REPLACE TRIGGER; MySQL 8 replaces by creating a twin first. */
+  readonly flavor: 'mariadb' | 'mysql';
 
   private constructor(
     readonly pool: Pool,
@@ -30,6 +32,7 @@ export class MySqlAdapter implements DbAdapter {
     private readonly timeout: number,
   ) {
     this.direct = this.executor(pool);
+    this.flavor = compactJson ? 'mariadb' : 'mysql';
   }
 
   static async open(opts: MySqlOptions): Promise<MySqlAdapter> {
@@ -98,6 +101,21 @@ export class MySqlAdapter implements DbAdapter {
     } finally {
       // Never hand a silenced connection back to the pool.
       await connection.query('SET @dovetail_capture_off = NULL').catch(() => undefined);
+      connection.release();
+    }
+  }
+
+  /**
+   * Runs `fn` on one connection whose metadata-lock waits (DDL behind an open transaction) give
+   * up after `lockWaitSeconds` instead of the server's default of a year.
+   */
+  async ddlSession<T>(lockWaitSeconds: number, fn: (session: DbExecutor) => Promise<T>): Promise<T> {
+    const connection = await this.pool.getConnection();
+    try {
+      await connection.query(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.round(lockWaitSeconds))}`);
+      return await fn(this.executor(connection));
+    } finally {
+      await connection.query('SET SESSION lock_wait_timeout = DEFAULT').catch(() => undefined);
       connection.release();
     }
   }

@@ -1,5 +1,6 @@
 import type { AgentTables } from '../agent-tables.js';
 import type { EntityConfig } from '../config.js';
+import type { CaptureTrigger } from './capture-trigger.js';
 import type { DbAdapter } from './db-adapter.js';
 
 /** Session variable set on the agent's own connection while it applies remote changes. */
@@ -9,9 +10,8 @@ export const MYSQL_CAPTURE_OFF = '@dovetail_capture_off';
  * MySQL/MariaDB capture triggers (one per event; UPDATE also records a key change as a delete).
  * Composite keys are compact JSON arrays, like SQLite's json_array, so every node names a row alike.
  */
-export function mysqlCaptureTriggers(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): string[] {
+export function mysqlCaptureTriggers(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): CaptureTrigger[] {
   const q = db.dialect.quote;
-  const name = (suffix: string) => q(`${t.outbox}_${entity.name}_${suffix}`);
   const compact = (db as { readonly compactJson?: boolean }).compactJson ?? true;
   const keyExpr = (ref: 'NEW' | 'OLD') =>
     entity.key.length === 1
@@ -26,10 +26,14 @@ export function mysqlCaptureTriggers(db: DbAdapter, t: AgentTables, entity: Enti
   const keyChanged = entity.key.map((k) => `NOT (OLD.${q(k)} <=> NEW.${q(k)})`).join(' OR ');
   const table = q(entity.table);
   const quiet = `${MYSQL_CAPTURE_OFF} IS NULL`;
+  const trigger = (suffix: string, event: string, body: string): CaptureTrigger => ({
+    name: `${t.outbox}_${entity.name}_${suffix}`,
+    head: `AFTER ${event} ON ${table} FOR EACH ROW`,
+    definition: `BEGIN IF ${quiet} THEN ${body} END IF; END`,
+  });
   return [
-    `CREATE TRIGGER ${name('insert')} AFTER INSERT ON ${table} FOR EACH ROW BEGIN IF ${quiet} THEN ${insert('NEW', 'upsert')} END IF; END`,
-    `CREATE TRIGGER ${name('update')} AFTER UPDATE ON ${table} FOR EACH ROW BEGIN IF ${quiet} THEN ` +
-      `IF ${keyChanged} THEN ${insert('OLD', 'delete')} END IF; ${insert('NEW', 'upsert')} END IF; END`,
-    `CREATE TRIGGER ${name('delete')} AFTER DELETE ON ${table} FOR EACH ROW BEGIN IF ${quiet} THEN ${insert('OLD', 'delete')} END IF; END`,
+    trigger('insert', 'INSERT', insert('NEW', 'upsert')),
+    trigger('update', 'UPDATE', `IF ${keyChanged} THEN ${insert('OLD', 'delete')} END IF; ${insert('NEW', 'upsert')}`),
+    trigger('delete', 'DELETE', insert('OLD', 'delete')),
   ];
 }
