@@ -7,7 +7,7 @@ const noImport = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'renderer/**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'renderer/**/*.js', 'renderer/dist/**', 'renderer/.dist-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -30,6 +30,33 @@ export default tseslint.config(
   {
     files: ['src/hub/**'],
     rules: noImport(['electron', '**/core/**', '**/cli/**', '**/console/**'], 'the hub depends on protocol only'),
+  },
+  {
+    files: ['src/contract/**'],
+    rules: noImport(['node:*', '**/core/**', '**/hub/**', '**/cli/**', '**/console/**', '**/service/**', 'fastify', 'electron'], 'the contract holds types and zod schemas only'),
+  },
+  {
+    files: ['src/service/**'],
+    rules: noImport(['electron', '**/hub/**', '**/cli/**', '**/console/**', 'fastify'], 'the AgentApi implementation depends on core and the contract only'),
+  },
+  {
+    files: ['src/console/**'],
+    rules: noImport(['electron', '**/hub/**', '**/cli/**'], 'the console depends on core, service and the contract'),
+  },
+  {
+    files: ['renderer/**'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'electron', 'zod', '**/core/**', '**/hub/**', '**/cli/**', '**/console/**', '**/service/**', '**/protocol/**'], message: 'the windows run in a browser and speak the AgentApi contract only' },
+            { group: ['**/contract/**'], allowTypeImports: true, message: 'the windows import contract types only (no runtime code)' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/cli/**', 'scripts/**'],

@@ -2,6 +2,7 @@
 import { SyncError, describeError } from '../core/errors.js';
 import { demoCommand } from './demo/demo-command.js';
 import { conflictsCommand } from './commands/conflicts.js';
+import { consoleCommand } from './commands/console.js';
 import { controlCommand } from './commands/control.js';
 import { hubCommand } from './commands/hub.js';
 import { runCommand } from './commands/run.js';
@@ -22,6 +23,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   cancel: (args) => controlCommand('cancel', args),
   pause: (args) => controlCommand('pause', args),
   resume: (args) => controlCommand('resume', args),
+  console: consoleCommand,
   demo: demoCommand,
 };
 

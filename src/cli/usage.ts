@@ -33,7 +33,9 @@ export function integer(value: string | undefined, name: string, fallback: numbe
 export const HELP = `dovetail — edge sync agent
 
 Usage:
-  dovetail run      [--config FILE] [--instance NAME]            the agent: live sync, schedule, control API
+  dovetail run      [--config FILE] [--instance NAME] [--console] [--console-port N]
+                                                                 the agent: live sync, schedule, control API, web console
+  dovetail console  [--config FILE]                               a new login link for the running agent's web console
   dovetail cancel   [--config FILE] [--instance NAME]            stop the running agent's current run
   dovetail pause    [--for 15m|1h|until-tomorrow] [--config FILE] [--instance NAME]
   dovetail resume   [--config FILE] [--instance NAME]

@@ -7,16 +7,26 @@ import { SyncEngine } from '../../core/sync-engine.js';
 import { controlFilePath, readControlFile, removeControlFile, writeControlFile } from '../control/control-file.js';
 import { startControlServer } from '../control/control-server.js';
 import { configPath as resolveConfigPath, selectInstances } from '../load.js';
-import { UsageError, parse } from '../usage.js';
+import { UsageError, integer, parse } from '../usage.js';
+import { consoleOptions, printConsoleUrl } from './console.js';
 
 /**
  * `dovetail run`: the long-running agent. Logs JSON lines (pino) to stdout, accepts local
- * commands on its control API, reloads the API key when the config file changes, and on
- * SIGTERM/SIGINT lets the run in progress finish before exiting 0.
+ * commands on its control API (with `--console`, the same 127.0.0.1 server also serves the web
+ * console and its login link goes to stderr), reloads the API key when the config file changes,
+ * and on SIGTERM/SIGINT lets the run in progress finish before exiting 0.
  */
 export async function runCommand(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, { config: { type: 'string' }, instance: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    config: { type: 'string' },
+    instance: { type: 'string' },
+    console: { type: 'boolean' },
+    'console-port': { type: 'string' },
+  });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const consolePort = integer(values['console-port'], 'console-port', 0);
+  if (consolePort > 65535) throw new UsageError('--console-port: expected a port number (0-65535)');
+  const withConsole = values.console === true || values['console-port'] !== undefined;
   const path = resolveConfigPath(values.config);
   const config = loadConfig(path);
   const logger = createLogger({ level: config.sync.debug ? 'debug' : 'info', destination: 1 });
@@ -46,10 +56,12 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     });
     agents.push(agent);
   }
-  const control = await startControlServer(agents);
+  const web = withConsole ? await consoleOptions(agents, logger) : null;
+  const control = await startControlServer(agents, { port: withConsole ? consolePort : 0, console: web?.options });
   writeControlFile(controlPath, { pid: process.pid, port: control.port, token: control.token });
   for (const agent of agents) await agent.start();
   logger.info({ instances: agents.map((a) => a.engine.config.name), control: `127.0.0.1:${control.port}` }, 'agent running');
+  if (control.console) printConsoleUrl(`http://127.0.0.1:${control.port}${control.console.loginPath()}`);
 
   let reload: NodeJS.Timeout | null = null;
   // watchFile polls the path, so a config replaced by rename (editors, sed -i) is seen too.
@@ -80,6 +92,7 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   unwatchFile(path, onChange);
   if (reload) clearTimeout(reload);
   await control.app.close();
+  web?.service.close();
   for (const agent of agents) {
     await agent.stop();
     await agent.engine.close();

@@ -8,6 +8,10 @@ import { silentLogger } from '../../core/logger.js';
 import { Agent } from '../../core/agent.js';
 import { SyncEngine, type SyncSummary } from '../../core/sync-engine.js';
 import { startHubServer } from '../../hub/server.js';
+import { consoleOptions } from '../commands/console.js';
+import { controlFilePath, removeControlFile, writeControlFile } from '../control/control-file.js';
+import { startControlServer } from '../control/control-server.js';
+import { ensureRendererBuilt } from '../../console/renderer-build.js';
 import { UsageError, parse } from '../usage.js';
 import { compareEntity } from './compare.js';
 import { SimulatedBackend, SimulatedPos } from './simulators.js';
@@ -40,7 +44,9 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
 
   const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
   const configPath = join(dir, 'dovetail.json');
-  writeFileSync(configPath, JSON.stringify({ ...example, hub: { url: server.url, apiKey: nodeKey } }, null, 2), { mode: 0o600 });
+  // Addresses wait for a person when both sides change the same field, so the console has conflicts to show.
+  const entities = (example.entities as Record<string, unknown>[]).map((e) => (e.name === 'addresses' ? { ...e, conflict: 'manual' } : e));
+  writeFileSync(configPath, JSON.stringify({ ...example, entities, hub: { url: server.url, apiKey: nodeKey } }, null, 2), { mode: 0o600 });
   const config = loadConfig(configPath, {});
   const instance = config.instances[0]!;
   if (instance.database.type !== 'sqlite') throw new UsageError('the demo runs on embedded SQLite');
@@ -62,6 +68,9 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
     totals.pushed += summary.stats.pushed;
     totals.pulled += summary.stats.pulled;
     totals.conflicts += summary.stats.conflicts;
+    if (summary.stats.conflicts > 0) {
+      say(`agent    run #${summary.runId}: an address was changed in the shop and on WhatsApp at once — choose in the console (Conflicts)`);
+    }
     if (summary.status !== 'DONE') {
       totals.failedRuns++;
       say(`agent    run #${summary.runId} ${summary.status}: ${summary.error ?? ''}`);
@@ -84,7 +93,14 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
     if (status.state !== lastState) say(`agent    connection ${status.state}`);
     lastState = status.state;
   });
+  await ensureRendererBuilt((line) => say(`console  ${line}`));
+  const web = await consoleOptions([agent], silentLogger());
+  const control = await startControlServer([agent], { console: web.options });
+  const controlPath = controlFilePath(configPath);
+  writeControlFile(controlPath, { pid: process.pid, port: control.port, token: control.token });
   await agent.start();
+  say(`console  http://127.0.0.1:${control.port}${control.console!.loginPath()}`);
+  say(`console  (open it in a browser; the link signs in once — \`dovetail console --config ${configPath}\` prints a new one)`);
 
   let stopping = false;
   const stop = () => {
@@ -106,6 +122,12 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
   every(1300, () => backend.placeOrder());
   every(2100, () => posSim.changePrice());
   every(3700, () => posSim.noteCustomer());
+  every(9100, async () => {
+    const id = backend.knownAddress();
+    if (!id || !posSim.editAddress(id)) return null;
+    await backend.editAddress(id);
+    return `POS + WhatsApp: address ${id.slice(0, 8)} corrected in the shop and online at the same moment`;
+  });
 
   while (!stopping && Date.now() < endAt) {
     await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, endAt - Date.now()))));
@@ -113,11 +135,20 @@ export async function demoCommand(args: readonly string[]): Promise<number> {
   timers.forEach(clearInterval);
   say('stopping the simulators; settling the last changes…');
   await agent.idle();
+  const open = await engine.conflicts.countOpen();
+  if (open > 0) {
+    let kept = 0;
+    for (const entity of instance.entities) kept += await engine.resolveAllConflicts(entity.name, 'remote');
+    say(`agent    ${open} conflict(s) left open: kept the online value for ${kept} (in the console you choose)`);
+  }
   for (let i = 0; i < 5; i++) {
     const s = await agent.syncNow();
     if (s.stats.pushed === 0 && s.stats.pulled === 0 && s.status === 'DONE') break;
   }
   await agent.stop();
+  await control.app.close();
+  web.service.close();
+  removeControlFile(controlPath);
 
   const comparisons = [];
   for (const entity of instance.entities) comparisons.push(await compareEntity(pos, server.hub.store, SCOPE, entity));

@@ -50,6 +50,15 @@ export class SimulatedPos {
     return `POS: ${product.name} now R$ ${price.toFixed(2)}`;
   }
 
+  /** Staff fix an address's street and add instructions; false when the shop does not have it yet. */
+  editAddress(id: string): boolean {
+    const street = pick(['Rua Augusta', 'Av. Paulista', 'Rua Oscar Freire', 'Rua da Consolação']);
+    const result = this.db
+      .prepare('UPDATE addresses SET street = ?, instructions = ? WHERE id = ?')
+      .run(`${street} (corrigido na loja)`, pick(['portão azul', 'interfone 12', 'fundos']), id);
+    return result.changes > 0;
+  }
+
   /** Staff note a customer's preference; returns a line for the log, or null if no customer yet. */
   noteCustomer(): string | null {
     const customer = this.db.prepare('SELECT id, first_name FROM customers ORDER BY RANDOM() LIMIT 1').get() as
@@ -65,6 +74,7 @@ export class SimulatedPos {
 /** The remote WhatsApp ordering backend: it creates customers and orders through the hub's admin API. */
 export class SimulatedBackend {
   private readonly customers: string[] = [];
+  private readonly addresses: Record<string, unknown>[] = [];
 
   constructor(
     private readonly hubUrl: string,
@@ -79,6 +89,21 @@ export class SimulatedBackend {
       body: JSON.stringify({ data }),
     });
     if (!response.ok) throw new Error(`admin PUT ${entity}/${key} failed: ${response.status} ${await response.text()}`);
+  }
+
+  /** An address the backend created (the oldest first: the shop has had time to pull it). */
+  knownAddress(): string | null {
+    return (this.addresses[0]?.id as string | undefined) ?? null;
+  }
+
+  /** The customer corrects their street on WhatsApp. */
+  async editAddress(id: string): Promise<void> {
+    const address = this.addresses.find((a) => a.id === id);
+    if (!address) return;
+    address.street = `${pick(['Rua Augusta', 'Av. Paulista', 'Alameda Santos'])} (pelo WhatsApp)`;
+    await this.put('addresses', id, address);
+    // Next time, another address.
+    this.addresses.push(this.addresses.shift()!);
   }
 
   /** A WhatsApp customer orders; returns a line for the log. */
@@ -96,13 +121,15 @@ export class SimulatedBackend {
         phone: `+55 11 9${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`,
       });
       const addressId = randomUUID();
-      await this.put('addresses', addressId, {
+      const address = {
         id: addressId,
         customer_id: customerId,
         street: pick(['Rua Augusta', 'Av. Paulista', 'Rua Oscar Freire']),
         number: String(10 + Math.floor(Math.random() * 900)),
         city: 'São Paulo',
-      });
+      };
+      await this.put('addresses', addressId, address);
+      this.addresses.push(address);
       this.customers.push(customerId);
       who = `new customer ${first}`;
     }
