@@ -7,6 +7,7 @@ import type { StateStore } from './state-store.js';
 import type { DbAdapter, DbExecutor, SqlValue } from './store/db-adapter.js';
 import { recordSynced, type SyncedRow } from './synced-rows.js';
 import { silenceCapture } from './schema.js';
+import { failpoint } from './failpoints.js';
 
 export interface ApplyContext {
   readonly db: DbAdapter;
@@ -22,6 +23,8 @@ export interface ApplyContext {
   readonly selfOrigin: string;
   /** A full resync rewrites even rows this agent wrote itself (they may have been lost locally). */
   readonly full?: boolean;
+  /** The entity's first load or a full resync: history, not today's arrivals (see `fillColumns`). */
+  readonly initial?: boolean;
   readonly now?: () => Date;
 }
 
@@ -99,6 +102,7 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
     await recordSynced(tx, ctx, entity.name, versions, at);
     for (const f of filled) await ctx.outbox.enqueue(tx, entity.name, f.key, 'upsert', f.data);
     await ctx.state.recordRefused(tx, refused.map((r) => ({ entity: entity.name, key: r.key, reason: r.reason, at })));
+    failpoint('apply:before-cursor'); // rows written, cursor not yet: inside the transaction, before COMMIT
     await ctx.state.advance(tx, entity.name, cursor, at);
     await silenceCapture(tx, db, t, false);
     return {
@@ -215,7 +219,10 @@ async function deleteRows(tx: DbExecutor, ctx: Pick<ApplyContext, 'db' | 'entity
 
 /**
  * Assigns configured column fills (e.g. `daily_number` from a per-day sequence) to rows new to this
- * shop, mutating their data; returns the rows to queue back to the hub as local updates.
+ * shop, mutating their data; returns the rows to queue back to the hub as local updates. Only
+ * rows of the day being numbered get a number: by the row's own `dateColumn` when the fill names
+ * one; without it, every new row of an ordinary pull, and none of the entity's first load or a
+ * full resync (a history of last month's orders is not today's #1…#20,000).
  */
 async function fillColumns(
   ctx: ApplyContext,
@@ -238,8 +245,9 @@ async function fillColumns(
   for (const row of upserts) {
     if (existing.has(row.key)) continue;
     let changed = false;
-    for (const [column] of fills) {
+    for (const [column, rule] of fills) {
       if (row.data[column] !== undefined && row.data[column] !== null) continue;
+      if (rule.dateColumn ? dayOf(row.data[rule.dateColumn]) !== day : ctx.initial) continue;
       row.data = { ...row.data, [column]: await nextInSequence(tx, ctx, `${entity.name}.${column}`, day) };
       changed = true;
     }
@@ -252,6 +260,14 @@ async function nextInSequence(tx: DbExecutor, ctx: ApplyContext, name: string, d
   await tx.run(ctx.db.dialect.increment(ctx.t.sequences, ['name', 'day'], 'value'), [name, day]);
   const [row] = await tx.all<{ value: number }>(`SELECT value FROM ${ctx.t.sequences} WHERE name = ? AND day = ?`, [name, day]);
   return Number(row!.value);
+}
+
+/** The local calendar day of a date or timestamp value (ISO, `YYYY-MM-DD hh:mm:ss`, epoch ms), or null. */
+function dayOf(value: unknown): string | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : localDay(date);
 }
 
 /** The shop's calendar day (local time): daily numbers restart each morning. */

@@ -41,8 +41,19 @@ const entitySchema = z.strictObject({
   softDelete: identifier.optional(),
   /** Table definition used to create the table when it is missing (seed 000's ensureTablesExist). */
   create: z.strictObject({ columns: z.record(identifier, sqlType) }).optional(),
-  /** Columns the agent fills on pulled rows new to this shop; the value flows back as a local update. */
-  fill: z.record(identifier, z.enum(['daily-sequence'])).optional(),
+  /**
+   * Columns the agent fills on pulled rows new to this shop; the value flows back as a local update.
+   * `dateColumn` names the row's own date: only rows of the day being numbered get a number.
+   */
+  fill: z
+    .record(
+      identifier,
+      z.union([
+        z.literal('daily-sequence'),
+        z.strictObject({ type: z.literal('daily-sequence'), dateColumn: identifier.optional() }),
+      ]),
+    )
+    .optional(),
 });
 
 const databaseSchema = z.discriminatedUnion('type', [
@@ -109,7 +120,14 @@ export interface EntityConfig {
   readonly conflict: ConflictPolicy;
   readonly softDelete?: string;
   readonly create?: { readonly columns: Readonly<Record<string, string>> };
-  readonly fill: Readonly<Record<string, 'daily-sequence'>>;
+  readonly fill: Readonly<Record<string, FillRule>>;
+}
+
+/** How a pulled row's column is filled locally (seed 002's daily order number). */
+export interface FillRule {
+  readonly type: 'daily-sequence';
+  /** The row's own date or timestamp column: only rows dated on the day being numbered get a number. */
+  readonly dateColumn?: string;
 }
 
 export type DatabaseConfig =
@@ -254,6 +272,12 @@ function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConf
     if (e.fill && e.direction === 'push') {
       throw new ConfigError(`${at}[${i}].fill: only pulled entities (direction pull or both) can fill columns`);
     }
+    for (const [column, rule] of Object.entries(e.fill ?? {})) {
+      const dateColumn = typeof rule === 'string' ? undefined : rule.dateColumn;
+      if (dateColumn && e.create && !(dateColumn in e.create.columns)) {
+        throw new ConfigError(`${at}[${i}].fill.${column}.dateColumn: "${dateColumn}" is not one of create.columns`);
+      }
+    }
     return {
       name: e.name,
       table: e.table ?? e.name,
@@ -262,7 +286,9 @@ function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConf
       conflict,
       softDelete: e.softDelete,
       create: e.create,
-      fill: e.fill ?? {},
+      fill: Object.fromEntries(
+        Object.entries(e.fill ?? {}).map(([column, rule]) => [column, typeof rule === 'string' ? { type: rule } : rule] as const),
+      ),
     };
   });
 }

@@ -27,6 +27,11 @@ export async function pullEntity(
 ): Promise<PullOutcome> {
   let cursor = await ctx.state.cursor(entity.name);
   const columns = ctx.columns.get(entity.name) ?? [];
+  // The first complete pull of an entity (or a full resync) loads history: rows that are not
+  // today's work, which column fills without a date column must leave alone.
+  const loadMark = `initial_load:${entity.name}`;
+  if (cursor === 0) await ctx.state.setMeta(loadMark, 'pending');
+  const initial = opts.full === true || cursor === 0 || (await ctx.state.getMeta(loadMark)) === 'pending';
   let applied = 0;
   let heldForPush = 0;
   let filled = 0;
@@ -49,7 +54,7 @@ export async function pullEntity(
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
     if (page.changes.length === 0) break;
     const result = await applyPage(
-      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, dateColumns: ctx.dateColumns.get(entity.name), selfOrigin, full: opts.full },
+      { db: ctx.db, t: ctx.t, outbox: ctx.outbox, state: ctx.state, entity, columns, dateColumns: ctx.dateColumns.get(entity.name), selfOrigin, full: opts.full, initial },
       page.changes,
       page.cursor,
     );
@@ -69,6 +74,7 @@ export async function pullEntity(
     filled += result.filled;
     reporter.progress(applied);
   }
+  if (initial) await ctx.state.setMeta(loadMark, 'done');
   return { applied, heldForPush, filled, refused, cursor };
 }
 

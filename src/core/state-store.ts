@@ -85,6 +85,12 @@ export class StateStore {
     await this.db.run(this.db.dialect.upsert(this.t.meta, ['name', 'value'], ['name'], 1), [name, value]);
   }
 
+  /** A value kept in `meta`, or null. */
+  async getMeta(name: string): Promise<string | null> {
+    const [row] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);
+    return row?.value ?? null;
+  }
+
   /** A value kept in `meta`, created by `init` the first time it is asked for. */
   async meta(name: string, init: () => string): Promise<string> {
     const [row] = await this.db.all<{ value: string }>(`SELECT value FROM ${this.t.meta} WHERE name = ?`, [name]);

@@ -137,6 +137,12 @@ export class SyncEngine {
       for (const k of entity.key) {
         if (!cols.includes(k)) throw new SyncError('config', `table "${entity.table}" has no key column "${k}" (entity "${entity.name}")`);
       }
+      for (const [column, rule] of Object.entries(entity.fill)) {
+        if (!cols.includes(column)) throw new SyncError('config', `table "${entity.table}" has no column "${column}" to fill (entity "${entity.name}")`);
+        if (rule.dateColumn && !cols.includes(rule.dateColumn)) {
+          throw new SyncError('config', `table "${entity.table}" has no date column "${rule.dateColumn}" (fill.${column}.dateColumn of entity "${entity.name}")`);
+        }
+      }
       if (entity.softDelete && !cols.includes(entity.softDelete)) {
         throw new SyncError('config', `table "${entity.table}" has no soft-delete column "${entity.softDelete}"`);
       }

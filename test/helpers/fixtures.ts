@@ -104,7 +104,7 @@ export const ENTITIES = [
   {
     name: 'orders',
     direction: 'pull',
-    fill: { daily_number: 'daily-sequence' },
-    create: { columns: { id: 'TEXT NOT NULL', customer_id: 'TEXT', total: 'REAL', status: 'TEXT', daily_number: 'INTEGER' } },
+    fill: { daily_number: { type: 'daily-sequence', dateColumn: 'created_at' } },
+    create: { columns: { id: 'TEXT NOT NULL', customer_id: 'TEXT', total: 'REAL', status: 'TEXT', created_at: 'TEXT', daily_number: 'INTEGER' } },
   },
 ];

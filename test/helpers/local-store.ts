@@ -79,7 +79,7 @@ export const PORTABLE_ENTITIES = [
   {
     name: 'orders',
     direction: 'pull',
-    fill: { daily_number: 'daily-sequence' },
-    create: { columns: { id: 'VARCHAR(64) NOT NULL', total: 'REAL', status: 'VARCHAR(32)', daily_number: 'INTEGER' } },
+    fill: { daily_number: { type: 'daily-sequence', dateColumn: 'created_at' } },
+    create: { columns: { id: 'VARCHAR(64) NOT NULL', total: 'REAL', status: 'VARCHAR(32)', created_at: 'VARCHAR(40)', daily_number: 'INTEGER' } },
   },
 ];

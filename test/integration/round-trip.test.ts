@@ -16,7 +16,7 @@ test('local writes reach the hub and hub writes reach the local table, with no e
     const put = await fetch(`${hub.url}/v1/admin/scopes/shop-1/entities/orders/rows/o1`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', 'x-api-key': admin },
-      body: JSON.stringify({ data: { id: 'o1', total: 21, status: 'new' } }),
+      body: JSON.stringify({ data: { id: 'o1', total: 21, status: 'new', created_at: new Date().toISOString() } }),
     });
     expect(put.status).toBe(200);
 

@@ -84,8 +84,9 @@ describe.each(['sqlite', 'mysql'] as const)('local store on %s', (kind) => {
       const key = await hub.adminKey();
       for (let i = 1; i <= 5; i++) await local.run('INSERT INTO products (id, name, price) VALUES (?, ?, ?)', [`p${i}`, `P${i}`, i]);
       await local.run("UPDATE products SET price = 50 WHERE id = 'p5'");
-      await admin(hub, key, 'orders', 'o1', { id: 'o1', total: 20, status: 'new' });
-      await admin(hub, key, 'orders', 'o2', { id: 'o2', total: 30, status: 'new' });
+      const today = new Date().toISOString();
+      await admin(hub, key, 'orders', 'o1', { id: 'o1', total: 20, status: 'new', created_at: today });
+      await admin(hub, key, 'orders', 'o2', { id: 'o2', total: 30, status: 'new', created_at: today });
       await admin(hub, key, 'customers', 'c1', { id: 'c1', first_name: 'Ana' });
       expect((await engine.sync()).stats.pushed).toBe(5);
       const products = await hub.store.adminList('shop-1', 'products', { since: 0, limit: 10, includeDeleted: false });
