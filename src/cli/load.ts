@@ -5,7 +5,8 @@ import { createLogger } from '../core/logger.js';
 import { SyncEngine } from '../core/sync-engine.js';
 
 export function configPath(flag: string | undefined): string {
-  const path = flag ?? process.env.DOVETAIL_CONFIG ?? 'dovetail.json';
+  const given = flag ?? process.env.DOVETAIL_CONFIG;
+  const path = given ?? ['dovetail.json', 'dovetail.yaml', 'dovetail.yml'].find((p) => existsSync(p)) ?? 'dovetail.json';
   if (!existsSync(path)) throw new ConfigError(`config file ${path} not found (pass --config FILE or set DOVETAIL_CONFIG)`);
   return path;
 }

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { describeIssues, entityName } from '../protocol/index.js';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parseDocument } from 'yaml';
+import { entityName } from '../protocol/index.js';
+import { describeConfigIssues } from './config-errors.js';
 import { ConfigError } from './errors.js';
 import type { ConflictPolicy } from './merge.js';
 import { MIGRATION_ID, type Migration } from './migrations.js';
@@ -179,12 +182,7 @@ export function loadConfig(path: string, env: ConfigEnv = process.env): Config {
   } catch (error) {
     throw new ConfigError(`cannot read config ${path}: ${(error as Error).message}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`config ${path} is not valid JSON: ${(error as Error).message}`);
-  }
+  const raw = /\.ya?ml$/i.test(path) ? parseYamlText(text, path) : parseJsonText(text, path);
   try {
     return parseConfig(raw, { baseDir: dirname(resolve(path)), env });
   } catch (error) {
@@ -197,7 +195,7 @@ export function loadConfig(path: string, env: ConfigEnv = process.env): Config {
 export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigEnv }): Config {
   const env = opts.env ?? {};
   const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
+  if (!parsed.success) throw new ConfigError(describeConfigIssues(parsed.error.issues, raw, fileSchema));
   const file = parsed.data;
 
   const sync = { ...file.sync };
@@ -236,6 +234,8 @@ export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigE
     const apiKey = input.hub?.apiKey ?? (env.REMOTE_API_KEY || file.hub.apiKey);
     if (!url) throw new ConfigError(`${field('hub.url')}: required (set hub.url or REMOTE_API_URL)`);
     if (!apiKey) throw new ConfigError(`${field('hub.apiKey')}: required (set hub.apiKey or REMOTE_API_KEY)`);
+    const keyFromEnv = input.hub?.apiKey === undefined && Boolean(env.REMOTE_API_KEY);
+    checkApiKey(apiKey, keyFromEnv ? 'REMOTE_API_KEY' : field('hub.apiKey'));
     checkHubUrl(url, field('hub.url'));
     return {
       name: input.name,
@@ -328,4 +328,67 @@ function checkHubUrl(url: string, field: string): void {
   const loopback = LOOPBACK.has(parsed.hostname) || (isIPv4(parsed.hostname) && parsed.hostname.startsWith('127.'));
   if (parsed.protocol === 'http:' && loopback) return;
   throw new ConfigError(`${field}: "${url}" must use https:// (plain http is only allowed to a loopback address)`);
+}
+
+/** A node key as `dovetail hub keys create` prints it. */
+const KEY_SHAPE = /^dvt_[0-9a-f]{12}_[A-Za-z0-9_-]{20,64}$/;
+
+function checkApiKey(key: string, field: string): void {
+  if (KEY_SHAPE.test(key)) return;
+  if (/\s|paste|REMOTE_API_KEY|hub keys create|<|…/.test(key)) {
+    throw new ConfigError(`${field} looks like the example's placeholder: paste the key from \`dovetail hub keys create\`, or set REMOTE_API_KEY`);
+  }
+  // Never print a key: only its length and how it starts.
+  throw new ConfigError(
+    `${field}: expected a key like dvt_<12 hex digits>_<secret> as printed by \`dovetail hub keys create\` ` +
+      `(this one has ${key.length} characters and starts with "${key.slice(0, 4)}")`,
+  );
+}
+
+/** Line and column (1-based) of a character offset. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+function parseJsonText(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    // JSON.parse does not say where; a tolerant parser finds the first error's position.
+    const errors: ParseError[] = [];
+    parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
+    const first = errors[0];
+    const where = first ? `${lineColumn(text, first.offset)}: ${describeJsonError(printParseErrorCode(first.error))}` : (error as Error).message;
+    throw new ConfigError(`config ${path} is not valid JSON: ${where}`);
+  }
+}
+
+function describeJsonError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: 'unexpected character',
+    ValueExpected: 'a value is missing',
+    PropertyNameExpected: 'expected a "name" in double quotes (a trailing comma?)',
+    ColonExpected: 'expected ":"',
+    CommaExpected: 'expected "," between items',
+    CloseBraceExpected: 'expected "}"',
+    CloseBracketExpected: 'expected "]"',
+    EndOfFileExpected: 'unexpected text after the end',
+    InvalidCommentToken: 'comments are not allowed in JSON',
+    UnexpectedEndOfString: 'a string is not closed',
+    UnexpectedEndOfComment: 'a comment is not closed',
+    InvalidEscapeCharacter: 'invalid escape in a string',
+    InvalidCharacter: 'invalid character in a string',
+  };
+  return words[code] ?? code;
+}
+
+function parseYamlText(text: string, path: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const at = first.linePos?.[0];
+    throw new ConfigError(`config ${path} is not valid YAML: ${at ? `line ${at.line}, column ${at.col}: ` : ''}${first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  return doc.toJS() as unknown;
 }

@@ -46,7 +46,7 @@ for (const c of cases) {
   test(`a pull answered with ${c.name} fails the run with bad_response and writes nothing`, async ({ dir }) => {
     const fake = await startFakeHub({ '/v1/pull': c.pull });
     const dbPath = join(dir, 'shop.db');
-    const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_any', entities: CUSTOMERS }));
+    const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_00000000000a_anyanyanyanyanyanyanyanyany', entities: CUSTOMERS }));
     const pos = openPos(dbPath);
     try {
       const summary = await engine.sync();
@@ -77,7 +77,7 @@ test('a bad second page keeps the first page and its cursor, and nothing of the 
     },
   });
   const dbPath = join(dir, 'shop.db');
-  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_any', entities: CUSTOMERS }), { pullPageSize: 2 });
+  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_00000000000a_anyanyanyanyanyanyanyanyany', entities: CUSTOMERS }), { pullPageSize: 2 });
   const pos = openPos(dbPath);
   try {
     const summary = await engine.sync();
@@ -96,7 +96,7 @@ test('a bad second page keeps the first page and its cursor, and nothing of the 
 test('a /v1/status answer of the wrong shape fails the run before anything is pushed', async ({ dir }) => {
   const fake = await startFakeHub({ '/v1/status': () => ({ body: JSON.stringify({ ok: true }) }) });
   const dbPath = join(dir, 'shop.db');
-  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_any', entities: CUSTOMERS }));
+  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_00000000000a_anyanyanyanyanyanyanyanyany', entities: CUSTOMERS }));
   const pos = openPos(dbPath);
   try {
     pos.prepare("INSERT INTO customers (id, first_name) VALUES ('c1', 'Ana')").run();
@@ -151,7 +151,7 @@ test('a pulled row carrying a "__proto__" field is written without it and pollut
   const body = `{"changes":[{"cursor":1,"key":"c1","op":"upsert","data":{"id":"c1","__proto__":{"first_name":"proto","polluted":true},"email":"a@example.com"},"version":1,"origin":"admin:x"}],"cursor":1,"hasMore":false}`;
   const fake = await startFakeHub({ '/v1/pull': () => ({ body }) });
   const dbPath = join(dir, 'shop.db');
-  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_any', entities: CUSTOMERS }));
+  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: 'dvt_00000000000a_anyanyanyanyanyanyanyanyany', entities: CUSTOMERS }));
   const pos = openPos(dbPath);
   try {
     const summary = await engine.sync();

@@ -189,7 +189,7 @@ test('changing a row key queues a delete of the old key and an upsert of the new
 test("a POS write of a BLOB value into a pushed table still succeeds (capture never breaks the shop's app)", async ({ dir }) => {
   const dbPath = join(dir, 'shop.db');
   const photos = { name: 'photos', direction: 'push', create: { columns: { id: 'TEXT NOT NULL', image: 'BLOB', caption: 'TEXT' } } };
-  const engine = await openEngine(instanceConfig({ dbPath, url: 'http://127.0.0.1:9', apiKey: 'dvt_unused', entities: [photos] }));
+  const engine = await openEngine(instanceConfig({ dbPath, url: 'http://127.0.0.1:9', apiKey: 'dvt_00000000000b_unusedunusedunusedunused', entities: [photos] }));
   const pos = openPos(dbPath);
   try {
     expect(() => pos.prepare('INSERT INTO photos (id, image, caption) VALUES (?, ?, ?)').run('ph1', Buffer.from([0xff, 0xd8, 0xff]), 'pizza')).not.toThrow();

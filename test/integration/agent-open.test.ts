@@ -74,7 +74,7 @@ test('an entity whose table does not exist and has no "create" is refused when t
   const config = instanceConfig({
     dbPath,
     url: 'http://127.0.0.1:9',
-    apiKey: 'dvt_x',
+    apiKey: 'dvt_00000000000c_xxxxxxxxxxxxxxxxxxxxxxxx',
     entities: [{ name: 'menu', direction: 'push' }],
   });
   await expect(openEngine(config)).rejects.toThrow(/table "menu" of entity "menu" does not exist/);

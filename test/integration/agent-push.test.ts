@@ -150,7 +150,7 @@ test('a wrong or revoked key fails the run with auth/forbidden and loses no outb
   const good = await hub.nodeKey();
   const entities = ENTITIES;
   const pos = openPos(dbPath);
-  let engine = await openEngine(instanceConfig({ dbPath, url: hub.url, apiKey: 'dvt_wrong_key', entities }));
+  let engine = await openEngine(instanceConfig({ dbPath, url: hub.url, apiKey: 'dvt_00000000000d_wrongwrongwrongwrongwrong', entities }));
   try {
     pos.prepare("INSERT INTO products (id, name, price) VALUES ('p1', 'Pizza', 10)").run();
     pos.prepare("INSERT INTO customers (id, first_name) VALUES ('c1', 'Ana')").run();

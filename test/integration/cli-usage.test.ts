@@ -1,11 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { dovetail } from '../helpers/cli.js';
 import { ENTITIES, test } from '../helpers/fixtures.js';
 
 const config = (entities: unknown[]) => ({
-  hub: { url: 'http://127.0.0.1:9', apiKey: 'dvt_unused' },
+  hub: { url: 'http://127.0.0.1:9', apiKey: 'dvt_00000000000b_unusedunusedunusedunused' },
   database: { type: 'sqlite', path: 'shop.db' },
   entities,
 });
@@ -51,7 +51,7 @@ test('a bad or missing config exits 2 naming the field or the file', async ({ di
   expect(json.code).toBe(2);
   expect(json.stderr).toMatch(/other\.json is not valid JSON/);
 
-  writeFileSync(join(dir, 'plain.json'), JSON.stringify({ ...config(ENTITIES), hub: { url: 'http://hub.example.com', apiKey: 'k' } }));
+  writeFileSync(join(dir, 'plain.json'), JSON.stringify({ ...config(ENTITIES), hub: { url: 'http://hub.example.com', apiKey: 'dvt_0000000000b3_kkkkkkkkkkkkkkkkkkkkkkkk' } }));
   const plain = await dovetail(['status', '--config', 'plain.json'], { cwd: dir });
   expect(plain.code).toBe(2);
   expect(plain.stderr).toMatch(/hub\.url.*https/);
@@ -60,12 +60,23 @@ test('a bad or missing config exits 2 naming the field or the file', async ({ di
   writeFileSync(join(dir, 'nohub.json'), JSON.stringify({ database: { type: 'sqlite', path: 'shop.db' }, entities: ENTITIES }));
   const env = await dovetail(['status', '--config', 'nohub.json', '--json'], {
     cwd: dir,
-    env: { REMOTE_API_URL: 'http://127.0.0.1:9', REMOTE_API_KEY: 'dvt_env' },
+    env: { REMOTE_API_URL: 'http://127.0.0.1:9', REMOTE_API_KEY: 'dvt_00000000000e_fromtheenvironmentvariable' },
   });
   // The config is accepted: what stops it is the shop database no sync has created yet.
   expect(env.code).toBe(2);
   expect(env.stderr).toMatch(/shop\.db does not exist/);
-  const badEnv = await dovetail(['status', '--config', 'nohub.json'], { cwd: dir, env: { REMOTE_API_URL: 'http://10.1.2.3', REMOTE_API_KEY: 'k' } });
+  const badEnv = await dovetail(['status', '--config', 'nohub.json'], { cwd: dir, env: { REMOTE_API_URL: 'http://10.1.2.3', REMOTE_API_KEY: 'dvt_0000000000b3_kkkkkkkkkkkkkkkkkkkkkkkk' } });
   expect(badEnv.code).toBe(2);
   expect(badEnv.stderr).toMatch(/hub\.url/);
 }, 120_000);
+
+test('a database or hub path whose folder does not exist: the path and the fix, exit 2, nothing created', async ({ dir }) => {
+  writeFileSync(join(dir, 'dovetail.json'), JSON.stringify({ ...config(ENTITIES), database: { type: 'sqlite', path: 'nope/shop.db' } }));
+  const sync = await dovetail(['sync'], { cwd: dir });
+  expect(sync.code).toBe(2);
+  expect(sync.stderr).toContain(`database.path: folder ${join(dir, 'nope')} does not exist (for ${join(dir, 'nope', 'shop.db')}): create it (mkdir -p ${join(dir, 'nope')})`);
+  const hub = await dovetail(['hub', '--db', join(dir, 'nope', 'hub.db'), '--port', '0'], { cwd: dir });
+  expect(hub.code).toBe(2);
+  expect(hub.stderr).toContain(`--db: folder ${join(dir, 'nope')} does not exist`);
+  expect(existsSync(join(dir, 'nope'))).toBe(false);
+}, 60_000);

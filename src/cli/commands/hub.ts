@@ -30,6 +30,10 @@ export async function hubCommand(args: readonly string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`--mysql: ${(error as Error).message}`);
   }
+  if (!mysql && !existsSync(dirname(hubDb(values.db)))) {
+    const folder = dirname(hubDb(values.db));
+    throw new UsageError(`--db: folder ${folder} does not exist (for ${hubDb(values.db)}): create it (mkdir -p ${folder}) or fix --db`);
+  }
   const logger = createLogger({ level: process.env.SYNC_DEBUG ? 'debug' : 'info', destination: 1 });
   const server = await startHubServer({
     dbPath: hubDb(values.db),

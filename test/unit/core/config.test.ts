@@ -10,7 +10,7 @@ const entities = [
   { name: 'orders', direction: 'pull' },
 ];
 const base = () => ({
-  hub: { url: 'https://hub.example.com', apiKey: 'dvt_key' },
+  hub: { url: 'https://hub.example.com', apiKey: 'dvt_00000000000f_keykeykeykeykeykeykeykey' },
   database: { type: 'sqlite', path: 'shop.db' },
   entities: structuredClone(entities),
 });
@@ -34,7 +34,7 @@ describe('parseConfig', () => {
     expect(instance).toMatchObject({
       name: 'default',
       database: { type: 'sqlite', path: '/srv/shop/shop.db' },
-      hub: { url: 'https://hub.example.com', apiKey: 'dvt_key', timeoutMs: 30_000 },
+      hub: { url: 'https://hub.example.com', apiKey: 'dvt_00000000000f_keykeykeykeykeykeykeykey', timeoutMs: 30_000 },
       tablePrefix: 'sync_',
     });
     expect(instance!.entities.map((e) => [e.name, e.table, e.key, e.direction])).toEqual([
@@ -93,7 +93,7 @@ describe('parseConfig', () => {
     ['http://[::1]:8787', true],
     ['https://hub.example.com', true],
   ] as const)('hub url %s allowed: %s (plain http only to loopback)', ([url, allowed]) => {
-    const config = { ...base(), hub: { url, apiKey: 'k' } };
+    const config = { ...base(), hub: { url, apiKey: 'dvt_0000000000b3_kkkkkkkkkkkkkkkkkkkkkkkk' } };
     if (allowed) expect(parseConfig(config, { baseDir: '/' }).instances[0]!.hub.url).toBe(url);
     else expect(configError(() => parseConfig(config, { baseDir: '/' }))).toMatch(/^hub\.url: .*(https|not a URL)/);
   });
@@ -101,13 +101,13 @@ describe('parseConfig', () => {
   test('env overrides: REMOTE_API_URL, REMOTE_API_KEY, SYNC_INTERVAL_MINUTES, SYNC_DEBUG', () => {
     const config = parseConfig(base(), {
       baseDir: '/',
-      env: { REMOTE_API_URL: 'https://other.example.com/', REMOTE_API_KEY: 'dvt_env', SYNC_INTERVAL_MINUTES: '15', SYNC_DEBUG: 'true' },
+      env: { REMOTE_API_URL: 'https://other.example.com/', REMOTE_API_KEY: 'dvt_00000000000e_fromtheenvironmentvariable', SYNC_INTERVAL_MINUTES: '15', SYNC_DEBUG: 'true' },
     });
-    expect(config.instances[0]!.hub).toMatchObject({ url: 'https://other.example.com', apiKey: 'dvt_env' });
+    expect(config.instances[0]!.hub).toMatchObject({ url: 'https://other.example.com', apiKey: 'dvt_00000000000e_fromtheenvironmentvariable' });
     expect(config.sync).toMatchObject({ intervalMinutes: 15, debug: true });
     // Without a hub section at all, the env supplies it.
     const { hub: _h, ...noHub } = base();
-    expect(parseConfig(noHub, { baseDir: '/', env: { REMOTE_API_URL: 'https://e.example.com', REMOTE_API_KEY: 'k' } }).instances[0]!.hub.url).toBe(
+    expect(parseConfig(noHub, { baseDir: '/', env: { REMOTE_API_URL: 'https://e.example.com', REMOTE_API_KEY: 'dvt_0000000000b3_kkkkkkkkkkkkkkkkkkkkkkkk' } }).instances[0]!.hub.url).toBe(
       'https://e.example.com',
     );
     expect(parseConfig({ ...base(), sync: { debug: true } }, { baseDir: '/', env: { SYNC_DEBUG: '0' } }).sync.debug).toBe(false);
@@ -136,18 +136,18 @@ describe('parseConfig', () => {
     const instance = (name: string, path: string) => ({ name, database: { type: 'sqlite', path }, entities: structuredClone(entities) });
     const config = parseConfig(
       {
-        hub: { url: 'https://hub.example.com', apiKey: 'shared' },
-        instances: [instance('centro', 'centro.db'), { ...instance('norte', '/data/norte.db'), hub: { apiKey: 'norte-key' }, tablePrefix: 'dt_' }],
+        hub: { url: 'https://hub.example.com', apiKey: 'dvt_0000000000b1_sharedsharedsharedshared' },
+        instances: [instance('centro', 'centro.db'), { ...instance('norte', '/data/norte.db'), hub: { apiKey: 'dvt_0000000000b2_nortenortenortenortenorte' }, tablePrefix: 'dt_' }],
       },
       { baseDir: '/srv' },
     );
     expect(config.instances.map((i) => [i.name, (i.database as { path: string }).path, i.hub.apiKey, i.tablePrefix])).toEqual([
-      ['centro', '/srv/centro.db', 'shared', 'sync_'],
-      ['norte', '/data/norte.db', 'norte-key', 'dt_'],
+      ['centro', '/srv/centro.db', 'dvt_0000000000b1_sharedsharedsharedshared', 'sync_'],
+      ['norte', '/data/norte.db', 'dvt_0000000000b2_nortenortenortenortenorte', 'dt_'],
     ]);
-    const dup = { hub: { url: 'https://hub.example.com', apiKey: 'k' }, instances: [instance('centro', 'a.db'), instance('centro', 'b.db')] };
+    const dup = { hub: { url: 'https://hub.example.com', apiKey: 'dvt_0000000000b3_kkkkkkkkkkkkkkkkkkkkkkkk' }, instances: [instance('centro', 'a.db'), instance('centro', 'b.db')] };
     expect(configError(() => parseConfig(dup, { baseDir: '/' }))).toMatch(/^instances\[1\]\.name: duplicate instance name "centro"/);
-    const bad = { hub: { url: 'https://hub.example.com', apiKey: 'k' }, instances: [instance('centro', 'a.db'), { ...instance('b', 'b.db'), entities: [{ name: 'x', direction: 'up' }] }] };
+    const bad = { hub: { url: 'https://hub.example.com', apiKey: 'dvt_0000000000b3_kkkkkkkkkkkkkkkkkkkkkkkk' }, instances: [instance('centro', 'a.db'), { ...instance('b', 'b.db'), entities: [{ name: 'x', direction: 'up' }] }] };
     expect(configError(() => parseConfig(bad, { baseDir: '/' }))).toMatch(/^instances\[1\]\.entities\[0\]\.direction:/);
     const both = { ...base(), instances: [instance('centro', 'a.db')] };
     expect(configError(() => parseConfig(both, { baseDir: '/' }))).toMatch(/either "instances"/);
@@ -182,8 +182,52 @@ describe('loadConfig', () => {
   test('env overrides apply to a loaded file', ({ dir }) => {
     const path = join(dir, 'dovetail.json');
     writeFileSync(path, JSON.stringify(base()));
-    const config = loadConfig(path, { REMOTE_API_KEY: 'dvt_from_env', SYNC_INTERVAL_MINUTES: '2' });
-    expect(config.instances[0]!.hub.apiKey).toBe('dvt_from_env');
+    const config = loadConfig(path, { REMOTE_API_KEY: 'dvt_0000000000a0_fromenvfromenvfromenvfromenv', SYNC_INTERVAL_MINUTES: '2' });
+    expect(config.instances[0]!.hub.apiKey).toBe('dvt_0000000000a0_fromenvfromenvfromenvfromenv');
     expect(config.sync.intervalMinutes).toBe(2);
+  });
+});
+
+describe('messages an operator can act on', () => {
+  const KEY = 'dvt_0123456789ab_secretsecretsecretsecret';
+  const valid = () => ({ ...base(), hub: { url: 'https://hub.example.com', apiKey: KEY } });
+
+  test('a JSON syntax error gives line and column', ({ dir }) => {
+    const path = join(dir, 'dovetail.json');
+    writeFileSync(path, '{\n  "hub": {\n    "url": "https://hub.example.com",\n  },\n}');
+    expect(configError(() => loadConfig(path))).toBe(`config ${path} is not valid JSON: line 4, column 3: expected a "name" in double quotes (a trailing comma?)`);
+  });
+
+  test('YAML configs are read, and their errors give line and column', ({ dir }) => {
+    const good = join(dir, 'dovetail.yaml');
+    writeFileSync(good, `hub:\n  url: https://hub.example.com\n  apiKey: ${KEY}\ndatabase:\n  type: sqlite\n  path: shop.db\nentities:\n  - name: products\n    direction: push\n`);
+    expect(loadConfig(good).instances[0]).toMatchObject({ database: { path: join(dir, 'shop.db') }, hub: { apiKey: KEY } });
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, 'hub:\n  url: x\n   apiKey: y\n');
+    expect(configError(() => loadConfig(bad))).toMatch(/^config .*bad\.yml is not valid YAML: line 2, column 8: /);
+  });
+
+  test('wrong values say what is expected; unknown keys suggest the nearest known key', () => {
+    const config: Record<string, unknown> = { ...valid(), database: { type: 'postgres', path: 'x' }, sync: { intervalMinute: 3 } };
+    const message = configError(() => parseConfig(config, { baseDir: '/' }));
+    expect(message).toContain('database.type: must be "sqlite" or "mysql", got "postgres"');
+    expect(message).toContain('sync: unknown key "intervalMinute" (did you mean "intervalMinutes"?)');
+    expect(configError(() => parseConfig({ ...valid(), databse: {} }, { baseDir: '/' }))).toContain('unknown key "databse" (did you mean "database"?)');
+    expect(configError(() => parseConfig({ ...valid(), hub: { ...valid().hub, timeoutMs: 'soon' } }, { baseDir: '/' }))).toBe(
+      'hub.timeoutMs: expected a number, got "soon"',
+    );
+  });
+
+  test('the example placeholder key and malformed keys are refused without printing the key', () => {
+    const placeholder = { ...base(), hub: { url: 'https://hub.example.com', apiKey: 'set REMOTE_API_KEY or paste the key from `dovetail hub keys create`' } };
+    expect(configError(() => parseConfig(placeholder, { baseDir: '/' }))).toBe(
+      "hub.apiKey looks like the example's placeholder: paste the key from `dovetail hub keys create`, or set REMOTE_API_KEY",
+    );
+    const secret = 'dvt_zz_notquitearealkeybutsecret';
+    const message = configError(() => parseConfig({ ...base(), hub: { url: 'https://hub.example.com', apiKey: secret } }, { baseDir: '/' }));
+    expect(message).toMatch(/^hub\.apiKey: expected a key like dvt_<12 hex digits>_<secret>/);
+    expect(message).not.toContain('notquite');
+    const fromEnv = configError(() => parseConfig({ ...base(), hub: { url: 'https://hub.example.com' } }, { baseDir: '/', env: { REMOTE_API_KEY: 'oops' } }));
+    expect(fromEnv).toMatch(/^REMOTE_API_KEY: expected a key like/);
   });
 });
