@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { backoffMs } from './backoff.js';
 import { deriveState, type AgentStatus } from './connection-state.js';
+import { acquireEngineLock, type EngineLock } from './engine-lock.js';
 import { describeError } from './errors.js';
 import { LiveClient } from './live-client.js';
 import { Scheduler, intervalToCron } from './scheduler.js';
@@ -58,6 +59,7 @@ export class Agent {
   private liveEntities = new Set<string>();
   private lastDataVersion = -1;
   private started = false;
+  private lock: EngineLock | null = null;
 
   private readonly pulled: ReadonlySet<string>;
 
@@ -105,10 +107,15 @@ export class Agent {
   }
 
   /** Starts every trigger and runs the startup sync (not awaited). */
+  /**
+   * Starts the loops. Refuses (SyncError `busy`, naming the holder) when another process already
+   * syncs this database: one sync engine per database.
+   */
   async start(): Promise<void> {
     if (this.started) return;
-    this.started = true;
     const { engine } = this.opts;
+    this.lock = await acquireEngineLock(engine.db, engine.tables, 'dovetail run', { wait: false });
+    this.started = true;
     const last = await engine.status();
     this.snapshot = { ...this.snapshot, lastSuccessAt: last.lastSuccessAt };
     await this.refreshCounts();
@@ -148,13 +155,21 @@ export class Agent {
     this.live?.stop();
     await this.scheduler.stop();
     await this.flight.idle();
+    await this.lock?.release();
+    this.lock = null;
   }
 
-  /** "Sync now": runs even when offline or after an auth error (the key may have been fixed). */
-  syncNow(opts: { full?: boolean } = {}): Promise<SyncSummary> {
+  /**
+   * "Sync now": runs even when offline or after an auth error (the key may have been fixed).
+   * `direction`, `only` and `skip` narrow it as for `dovetail sync` (they select pulled entities).
+   */
+  syncNow(opts: { full?: boolean; direction?: 'push' | 'pull' | 'both'; only?: readonly string[]; skip?: readonly string[] } = {}): Promise<SyncSummary> {
+    const direction = opts.direction ?? 'both';
+    const pull =
+      direction === 'push' ? [] : opts.only || opts.skip ? this.opts.engine.selectEntities(opts.only, opts.skip).filter((e) => this.pulled.has(e.name)).map((e) => e.name) : 'all';
     this.authError = false;
     if (this.live && !this.live.connected) this.live.restart();
-    return this.flight.request({ trigger: 'manual', push: true, pull: 'all', full: opts.full, force: true });
+    return this.flight.request({ trigger: 'manual', push: direction !== 'pull', pull, full: opts.full, force: true });
   }
 
   cancel(): boolean {

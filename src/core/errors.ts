@@ -11,6 +11,7 @@ export type SyncErrorCode =
   | 'rejected'
   | 'protocol'
   | 'database'
+  | 'busy'
   | 'canceled';
 
 export class SyncError extends Error {

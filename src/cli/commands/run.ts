@@ -59,7 +59,16 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const web = withConsole ? await consoleOptions(agents, logger) : null;
   const control = await startControlServer(agents, { port: withConsole ? consolePort : 0, console: web?.options });
   writeControlFile(controlPath, { pid: process.pid, port: control.port, token: control.token });
-  for (const agent of agents) await agent.start();
+  try {
+    for (const agent of agents) await agent.start();
+  } catch (error) {
+    // Another process syncs one of these databases: leave nothing behind.
+    for (const agent of agents) await agent.stop();
+    await control.app.close();
+    removeControlFile(controlPath);
+    for (const agent of agents) await agent.engine.close();
+    throw error;
+  }
   logger.info({ instances: agents.map((a) => a.engine.config.name), control: `127.0.0.1:${control.port}` }, 'agent running');
   if (control.console) printConsoleUrl(`http://127.0.0.1:${control.port}${control.console.loginPath()}`);
 

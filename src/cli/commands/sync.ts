@@ -1,4 +1,7 @@
 import type { SyncSummary } from '../../core/sync-engine.js';
+import { acquireEngineLock, describeHolder } from '../../core/engine-lock.js';
+import { SyncError } from '../../core/errors.js';
+import type { SyncEngine } from '../../core/sync-engine.js';
 import { callAgent } from '../control/control-client.js';
 import { configPath, withEngines } from '../load.js';
 import { ProgressPrinter } from '../progress.js';
@@ -12,6 +15,7 @@ const options = {
   direction: { type: 'string' },
   full: { type: 'boolean' },
   json: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
 } as const;
 
 /** `dovetail sync` and `dovetail resync`; exit 1 when any instance's run failed. */
@@ -24,17 +28,18 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
     throw new UsageError(`--direction: expected push, pull or both, got "${direction}"`);
   }
   const full = opts.full ?? values.full ?? false;
-  if (!values.only && !values.skip && direction === 'both') {
-    // A running agent owns the loop: ask it, so two runs never overlap.
-    const viaAgent = await callAgent<(SyncSummary & { instance: string })[]>(configPath(values.config), 'POST', '/sync', {
-      instance: values.instance,
-      full,
-    });
-    if (viaAgent) {
-      if (values.json) console.log(JSON.stringify(viaAgent, null, 2));
-      else viaAgent.forEach((s) => console.log(`${summaryLine(s.instance, s, 0)} (by the running agent)`));
-      return viaAgent.some((s) => s.status !== 'DONE') ? 1 : 0;
-    }
+  // A running agent owns the loop: every sync is handed to it, so two runs never overlap.
+  const viaAgent = await callAgent<(SyncSummary & { instance: string })[]>(configPath(values.config), 'POST', '/sync', {
+    instance: values.instance,
+    full,
+    direction,
+    only: list(values.only),
+    skip: list(values.skip),
+  });
+  if (viaAgent) {
+    if (values.json) console.log(JSON.stringify(viaAgent, null, 2));
+    else viaAgent.forEach((s) => console.log(`${summaryLine(s.instance, s, 0)} (by the running agent)`));
+    return viaAgent.some((s) => s.status !== 'DONE') ? 1 : 0;
   }
   // Ctrl-C or SIGTERM cancels between batches: the run is recorded CANCELED with what it did.
   // A second signal exits at once (the next command marks that run FAILED, interrupted).
@@ -55,34 +60,57 @@ export async function syncCommand(args: readonly string[], opts: { full?: boolea
 }
 
 async function syncEngines(
-  values: { config?: string; instance?: string; only?: string; skip?: string; json?: boolean },
+  values: { config?: string; instance?: string; only?: string; skip?: string; json?: boolean; 'no-wait'?: boolean },
   direction: 'push' | 'pull' | 'both',
   full: boolean,
   signal: AbortSignal,
 ): Promise<number> {
   const summaries = await withEngines(values, async (engine) => {
     if (signal.aborted) return null;
-    const started = Date.now();
-    const pending = (await engine.outbox.counts()).pending;
-    const printer = new ProgressPrinter(process.stdout, `[${engine.config.name}]`, { push: pending });
-    if (!values.json) console.log(`[${engine.config.name}] ${full ? 'full resync' : 'sync'} with ${engine.client.url}`);
-    const summary = await engine.sync({
-      trigger: 'manual',
-      direction,
-      only: list(values.only),
-      skip: list(values.skip),
-      full,
-      force: true,
+    // One sync engine per database: wait for another one-shot sync, never for a running agent.
+    const lock = await acquireEngineLock(engine.db, engine.tables, 'dovetail sync', {
+      wait: !values['no-wait'],
       signal,
-      onProgress: values.json ? undefined : (progress) => printer.update(progress),
+      onWait: (holder) => {
+        if (holder.what === 'dovetail run') throw new SyncError('busy', `${describeHolder(holder)}: use its control API (same --config) or stop it`);
+        console.error(`[${engine.config.name}] waiting: ${describeHolder(holder)}`);
+      },
     });
-    if (!values.json) printer.update(summary.modules, true);
-    if (!values.json) console.log(summaryLine(engine.config.name, summary, Date.now() - started));
-    return { instance: engine.config.name, ...summary };
+    try {
+      return await syncOne(engine, values, direction, full, signal);
+    } finally {
+      await lock.release();
+    }
   }, { schema: 'prepare' });
   const ran = summaries.filter((s) => s !== null);
   if (values.json) console.log(JSON.stringify(ran, null, 2));
   return signal.aborted ? 130 : ran.some((s) => s.status !== 'DONE') ? 1 : 0;
+}
+
+async function syncOne(
+  engine: SyncEngine,
+  values: { only?: string; skip?: string; json?: boolean },
+  direction: 'push' | 'pull' | 'both',
+  full: boolean,
+  signal: AbortSignal,
+) {
+  const started = Date.now();
+  const pending = (await engine.outbox.counts()).pending;
+  const printer = new ProgressPrinter(process.stdout, `[${engine.config.name}]`, { push: pending });
+  if (!values.json) console.log(`[${engine.config.name}] ${full ? 'full resync' : 'sync'} with ${engine.client.url}`);
+  const summary = await engine.sync({
+    trigger: 'manual',
+    direction,
+    only: list(values.only),
+    skip: list(values.skip),
+    full,
+    force: true,
+    signal,
+    onProgress: values.json ? undefined : (progress) => printer.update(progress),
+  });
+  if (!values.json) printer.update(summary.modules, true);
+  if (!values.json) console.log(summaryLine(engine.config.name, summary, Date.now() - started));
+  return { instance: engine.config.name, ...summary };
 }
 
 function summaryLine(instance: string, s: SyncSummary, ms: number): string {

@@ -8,7 +8,12 @@ import type { Agent } from '../../core/agent.js';
 import { pauseUntil } from '../../core/connection-state.js';
 
 const target = z.strictObject({ instance: z.string().optional() });
-const syncBody = target.extend({ full: z.boolean().optional() });
+const syncBody = target.extend({
+  full: z.boolean().optional(),
+  direction: z.enum(['push', 'pull', 'both']).optional(),
+  only: z.array(z.string()).optional(),
+  skip: z.array(z.string()).optional(),
+});
 const pauseBody = target.extend({ for: z.string().optional() });
 
 export interface ControlServer {
@@ -67,7 +72,15 @@ export async function startControlServer(
     control.post('/sync', async (request) => {
       const body = parse(syncBody, request.body);
       const summaries = [];
-      for (const agent of pick(body.instance)) summaries.push({ instance: agent.engine.config.name, ...(await agent.syncNow({ full: body.full })) });
+      for (const agent of pick(body.instance)) {
+        let run;
+        try {
+          run = agent.syncNow({ full: body.full, direction: body.direction, only: body.only, skip: body.skip });
+        } catch (error) {
+          throw Object.assign(error as Error, { statusCode: 400 });
+        }
+        summaries.push({ instance: agent.engine.config.name, ...(await run) });
+      }
       return summaries;
     });
     control.post('/cancel', (request) => ({ canceled: pick(parse(target, request.body).instance).filter((a) => a.cancel()).length }));

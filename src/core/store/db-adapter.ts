@@ -32,6 +32,11 @@ export interface DbAdapter extends DbExecutor {
    * after `lockWaitSeconds`. Absent on SQLite, where DDL is transactional.
    */
   ddlSession?<T>(lockWaitSeconds: number, fn: (session: DbExecutor) => Promise<T>): Promise<T>;
+  /**
+   * MySQL/MariaDB: takes a server-side named lock (GET_LOCK) on a connection kept until release;
+   * the server frees it if the process dies. Otherwise tells which connection holds it.
+   */
+  namedLock?(name: string): Promise<{ release(): Promise<void> } | { holder: number | null }>;
   close(): Promise<void>;
 }
 

@@ -120,6 +120,26 @@ export class MySqlAdapter implements DbAdapter {
     }
   }
 
+  async namedLock(name: string): Promise<{ release(): Promise<void> } | { holder: number | null }> {
+    const connection = await this.pool.getConnection();
+    try {
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder', [name, name]);
+      if (Number(rows[0]?.got) === 1) {
+        return {
+          release: async () => {
+            await connection.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
+            connection.release();
+          },
+        };
+      }
+      connection.release();
+      return { holder: rows[0]?.holder === null ? null : Number(rows[0]?.holder) };
+    } catch (error) {
+      connection.release();
+      throw error;
+    }
+  }
+
   async columns(table: string): Promise<string[]> {
     const rows = await this.all<{ name: string }>(
       'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',

@@ -1,0 +1,87 @@
+import { hostname } from 'node:os';
+import type { AgentTables } from './agent-tables.js';
+import { SyncError } from './errors.js';
+import type { DbAdapter } from './store/db-adapter.js';
+
+/** One sync engine per database at a time: held by `dovetail run` and by a one-shot `dovetail sync`. */
+export interface EngineLock {
+  release(): Promise<void>;
+}
+
+export interface LockHolder {
+  /** `host:pid` of the process holding it (SQLite), or the server connection id (MySQL). */
+  readonly owner: string;
+  readonly since: string | null;
+  readonly what: string;
+}
+
+const OWNER = `${hostname()}:${process.pid}`;
+const META = 'engine_lock';
+
+/**
+ * Takes the database's sync lock, or reports who holds it. SQLite: a row in the agent's meta
+ * table naming the process, taken in a write transaction, stale when that process is gone.
+ * MySQL/MariaDB: `GET_LOCK` on a connection kept for the lock's life (released by the server if
+ * the process dies).
+ */
+export async function tryEngineLock(db: DbAdapter, t: AgentTables, what: string): Promise<EngineLock | LockHolder> {
+  if (db.namedLock) {
+    const name = `dovetail:${t.outbox}`;
+    const lock = await db.namedLock(name);
+    if ('release' in lock) return lock;
+    return { owner: `MySQL connection ${lock.holder}`, since: null, what: 'another Dovetail sync or agent' };
+  }
+  const since = new Date().toISOString();
+  const held = await db.transaction(async (tx) => {
+    const [row] = await tx.all<{ value: string }>(`SELECT value FROM ${t.meta} WHERE name = ?`, [META]);
+    const current = row ? (JSON.parse(row.value) as LockHolder) : null;
+    if (current && current.owner !== OWNER && alive(current.owner)) return current;
+    await tx.run(db.dialect.upsert(t.meta, ['name', 'value'], ['name'], 1), [META, JSON.stringify({ owner: OWNER, since, what })]);
+    return null;
+  });
+  if (held) return held;
+  return {
+    release: async () => {
+      await db.run(`DELETE FROM ${t.meta} WHERE name = ? AND value LIKE ?`, [META, `{"owner":${JSON.stringify(OWNER)}%`]);
+    },
+  };
+}
+
+/**
+ * Takes the lock, waiting (polling) while another process holds it; `onWait` is told once who.
+ * Without `wait`, a held lock fails at once with a message naming the holder.
+ */
+export async function acquireEngineLock(
+  db: DbAdapter,
+  t: AgentTables,
+  what: string,
+  opts: { wait: boolean; onWait?: (holder: LockHolder) => void; signal?: AbortSignal; pollMs?: number },
+): Promise<EngineLock> {
+  let told = false;
+  for (;;) {
+    const got = await tryEngineLock(db, t, what);
+    if ('release' in got) return got;
+    if (!opts.wait) throw new SyncError('busy', describeHolder(got));
+    if (!told) opts.onWait?.(got);
+    told = true;
+    if (opts.signal?.aborted) throw new SyncError('canceled', 'gave up waiting for the database');
+    await new Promise((resolve) => setTimeout(resolve, opts.pollMs ?? 250));
+  }
+}
+
+export function describeHolder(holder: LockHolder): string {
+  const pid = /:(\d+)$/.exec(holder.owner)?.[1];
+  return `the database is in use by ${holder.what}${pid ? ` (pid ${pid}` : ` (${holder.owner}`}${holder.since ? `, since ${holder.since}` : ''})`;
+}
+
+function alive(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  const pid = Number(owner.slice(at + 1));
+  if (owner.slice(0, at) !== hostname() || !Number.isInteger(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
