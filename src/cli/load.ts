@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { loadConfig, type Config, type InstanceConfig } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -30,7 +31,7 @@ export async function withEngines<T>(
   opts: { schema?: 'prepare' | 'check' } = {},
 ): Promise<T[]> {
   const config = loadConfig(configPath(flags.config));
-  const logger = createLogger({ level: config.sync.debug ? 'debug' : 'warn' });
+  const logger = commandLogger(config.sync.debug);
   const out: T[] = [];
   for (const instance of selectInstances(config, flags.instance)) {
     const engine = await SyncEngine.open(instance, {
@@ -47,4 +48,27 @@ export async function withEngines<T>(
     }
   }
   return out;
+}
+
+/**
+ * The logger of a one-shot command: warnings as plain lines on stderr for a person; JSON lines
+ * (pino) with `SYNC_DEBUG`/`sync.debug` or `DOVETAIL_LOG_FORMAT=json`.
+ */
+export function commandLogger(debug: boolean): ReturnType<typeof createLogger> {
+  if (debug || process.env.DOVETAIL_LOG_FORMAT === 'json') return createLogger({ level: debug ? 'debug' : 'warn' });
+  const text = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line) continue;
+        try {
+          const entry = JSON.parse(line) as { level?: number; msg?: string; error?: string };
+          process.stderr.write(`${(entry.level ?? 40) >= 50 ? 'error' : 'warning'}: ${entry.msg ?? ''}${entry.error ? ` (${entry.error})` : ''}\n`);
+        } catch {
+          process.stderr.write(`${line}\n`);
+        }
+      }
+      done();
+    },
+  });
+  return createLogger({ level: 'warn', destination: text });
 }

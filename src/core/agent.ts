@@ -260,6 +260,7 @@ export class Agent {
     const pulled = engine.config.entities.filter((e) => e.direction !== 'push').map((e) => e.name);
     const only = request.pull === 'all' ? undefined : request.pull.filter((e) => pulled.includes(e));
     const wantsPull = request.pull === 'all' || (only?.length ?? 0) > 0;
+    const startedAt = Date.now();
     this.snapshot = { ...this.snapshot, running: true, lastAttemptAt: new Date().toISOString(), currentRun: { id: null, progress: {} } };
     this.publish();
     let summary: SyncSummary;
@@ -283,9 +284,17 @@ export class Agent {
       throw error;
     }
     this.afterRun(summary);
-    logger[summary.status === 'DONE' ? 'debug' : 'warn'](
-      { run: summary.runId, trigger: request.trigger, status: summary.status, ...summary.stats, error: summary.error ?? undefined },
-      'sync run finished',
+    const { pushed, pulled: received, conflicts } = summary.stats;
+    logger[summary.status === 'DONE' ? 'info' : 'warn'](
+      {
+        run: summary.runId,
+        trigger: request.trigger,
+        status: summary.status,
+        ...summary.stats,
+        durationMs: Date.now() - startedAt,
+        error: summary.error ?? undefined,
+      },
+      `run #${summary.runId} ${summary.status} (${request.trigger}): ${pushed} pushed, ${received} pulled, ${conflicts} conflicts in ${Date.now() - startedAt} ms`,
     );
     await this.refreshCounts();
     this.snapshot = { ...this.snapshot, running: false, currentRun: null };

@@ -296,7 +296,7 @@ export class SyncEngine {
       stats.errors++;
       set(module, { status: syncError.code === 'canceled' ? 'canceled' : 'failed', errors: progress[module]!.errors + 1, message: describeError(syncError) });
       await this.runs.log(runId, 'error', module, describeError(syncError));
-      this.logger.warn({ module, error: describeError(syncError) }, 'sync module failed');
+      this.logger.debug({ module, error: describeError(syncError) }, 'sync module failed');
       return syncError;
     };
     const reporter = (module: string): ModuleReporter => ({

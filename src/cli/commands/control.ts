@@ -1,4 +1,5 @@
 import { callAgent } from '../control/control-client.js';
+import { localTime } from '../format.js';
 import { configPath } from '../load.js';
 import { UsageError, parse } from '../usage.js';
 
@@ -16,7 +17,7 @@ export async function controlCommand(action: 'cancel' | 'pause' | 'resume', args
     return 1;
   }
   if (action === 'cancel') console.log(answer.canceled ? 'cancel requested: the run stops after its current batch' : 'no run in progress');
-  if (action === 'pause') console.log(answer.pausedUntil ? `paused until ${answer.pausedUntil}` : 'paused until resumed');
+  if (action === 'pause') console.log(answer.pausedUntil ? `paused until ${localTime(answer.pausedUntil)}` : 'paused until resumed');
   if (action === 'resume') console.log('resumed');
   return 0;
 }

@@ -58,7 +58,13 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   }
   const web = withConsole ? await consoleOptions(agents, logger) : null;
   const control = await startControlServer(agents, { port: withConsole ? consolePort : 0, console: web?.options });
-  writeControlFile(controlPath, { pid: process.pid, port: control.port, token: control.token });
+  writeControlFile(controlPath, {
+    pid: process.pid,
+    port: control.port,
+    token: control.token,
+    startedAt: new Date().toISOString(),
+    console: control.console !== null,
+  });
   try {
     for (const agent of agents) await agent.start();
   } catch (error) {

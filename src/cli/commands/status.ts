@@ -1,4 +1,9 @@
 import type { CaptureHealth } from '../../core/capture.js';
+import type { AgentStatus } from '../../core/connection-state.js';
+import { callAgent } from '../control/control-client.js';
+import { controlFilePath, readControlFile } from '../control/control-file.js';
+import { count, duration, localTime, localTimeAgo } from '../format.js';
+import { configPath } from '../load.js';
 import type { InstanceStatus } from '../../core/sync-engine.js';
 import { withEngines } from '../load.js';
 import { UsageError, integer, parse } from '../usage.js';
@@ -9,9 +14,16 @@ const common = { config: { type: 'string' }, instance: { type: 'string' }, json:
 export async function statusCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, common);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const statuses = await withEngines(values, async (engine) => ({ ...(await engine.status()), capture: await engine.captureHealth() }));
+  const path = configPath(values.config);
+  const running = readControlFile(controlFilePath(path));
+  const live = running ? await callAgent<AgentStatus[]>(path, 'GET', '/status').catch(() => null) : null;
+  const statuses = await withEngines(values, async (engine) => ({
+    ...(await engine.status()),
+    capture: await engine.captureHealth(),
+    agent: running ? { pid: running.pid, startedAt: running.startedAt ?? null, consoleUrl: running.console ? `http://127.0.0.1:${running.port}/` : null, status: live?.find((a) => a.instance === engine.config.name) ?? null } : null,
+  }));
   if (values.json) console.log(JSON.stringify(statuses, null, 2));
-  else statuses.forEach((s) => console.log(`${formatStatus(s)}\n${formatCapture(s.capture)}`));
+  else statuses.forEach((s) => console.log(`${formatStatus(s)}\n${formatCapture(s.capture)}\n${formatAgent(s.agent)}`));
   return statuses.some((s) => s.capture.some((c) => c.state === 'missing' || c.state === 'incomplete')) ? 1 : 0;
 }
 
@@ -30,10 +42,10 @@ export function formatCapture(capture: readonly CaptureHealth[]): string {
 }
 
 export function formatStatus(s: InstanceStatus): string {
-  const age = s.outbox.oldestPendingAgeMs === null ? '' : ` (oldest ${Math.round(s.outbox.oldestPendingAgeMs / 1000)} s)`;
+  const age = s.outbox.oldestPendingAgeMs === null ? '' : ` (oldest ${duration(s.outbox.oldestPendingAgeMs)})`;
   const lines = [
     `instance ${s.instance}`,
-    `  outbox:      ${s.outbox.pending} pending${age}, ${s.outbox.failed} failed`,
+    `  outbox:      ${count(s.outbox.pending)} pending${age}, ${count(s.outbox.failed)} failed`,
     `  conflicts:   ${s.openConflicts} open`,
     s.refused.count === 0
       ? '  refused:     none'
@@ -43,10 +55,10 @@ export function formatStatus(s: InstanceStatus): string {
       .slice(-3)
       .reverse()
       .map((r) => `    ${r.at}  ${r.entity} ${JSON.stringify(r.key)}: ${r.reason}`),
-    `  last sync:   ${s.lastSuccessAt ?? 'never'}`,
+    `  last sync:   ${localTimeAgo(s.lastSuccessAt)}`,
     `  last run:    ${s.lastRun ? `#${s.lastRun.id} ${s.lastRun.status} (${s.lastRun.trigger}, ${s.lastRun.mode})${s.lastRun.error ? ` — ${s.lastRun.error}` : ''}` : 'none'}`,
     '  cursors:',
-    ...s.cursors.map((c) => `    ${c.entity.padEnd(20)} ${String(c.cursor).padStart(10)}  ${c.lastSyncedAt ?? ''}`),
+    ...s.cursors.map((c) => `    ${c.entity.padEnd(20)} ${count(c.cursor).padStart(10)}  ${c.lastSyncedAt ? localTimeAgo(c.lastSyncedAt) : ''}`),
     '  migrations:',
     ...s.migrations.map((m) => `    ${m.id}  ${m.executedAt}`),
   ];
@@ -120,4 +132,32 @@ export async function outboxCommand(args: readonly string[]): Promise<number> {
     }
   });
   return 0;
+}
+
+interface RunningAgent {
+  readonly pid: number;
+  readonly startedAt: string | null;
+  readonly consoleUrl: string | null;
+  readonly status: AgentStatus | null;
+}
+
+/** Whether an agent runs for this config, and what it says of its connection. */
+export function formatAgent(agent: RunningAgent | null): string {
+  if (!agent) return '  agent:       not running (start it with `dovetail run`)';
+  const lines = [`  agent:       running, pid ${agent.pid}${agent.startedAt ? `, since ${localTimeAgo(agent.startedAt)}` : ''}`];
+  const s = agent.status;
+  if (s) {
+    const state =
+      s.state === 'offline' && s.nextRetryAt
+        ? `offline — next retry ${localTimeAgo(s.nextRetryAt)}`
+        : s.state === 'paused'
+          ? `paused ${s.pausedUntil ? `until ${localTime(s.pausedUntil)}` : 'until resumed'}`
+          : s.state;
+    lines.push(`  connection:  ${state}${s.lastError && s.state !== 'online' ? ` (${s.lastError})` : ''}`);
+    lines.push(`  live:        ${s.liveConnected ? 'connected' : 'not connected'}`);
+    lines.push(`  last ok:     ${localTimeAgo(s.lastSuccessAt)}`);
+    lines.push(`  last try:    ${localTimeAgo(s.lastAttemptAt)}`);
+  }
+  if (agent.consoleUrl) lines.push(`  console:     ${agent.consoleUrl} (\`dovetail console\` prints a login link)`);
+  return lines.join('\n');
 }

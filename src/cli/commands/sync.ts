@@ -4,6 +4,7 @@ import { SyncError } from '../../core/errors.js';
 import type { SyncEngine } from '../../core/sync-engine.js';
 import { callAgent } from '../control/control-client.js';
 import { configPath, withEngines } from '../load.js';
+import { count, duration } from '../format.js';
 import { ProgressPrinter } from '../progress.js';
 import { UsageError, list, parse } from '../usage.js';
 
@@ -95,8 +96,7 @@ async function syncOne(
   signal: AbortSignal,
 ) {
   const started = Date.now();
-  const pending = (await engine.outbox.counts()).pending;
-  const printer = new ProgressPrinter(process.stdout, `[${engine.config.name}]`, { push: pending });
+  const printer = values.json ? null : new ProgressPrinter(process.stdout, `[${engine.config.name}]`, await totals(engine));
   if (!values.json) console.log(`[${engine.config.name}] ${full ? 'full resync' : 'sync'} with ${engine.client.url}`);
   const summary = await engine.sync({
     trigger: 'manual',
@@ -106,21 +106,40 @@ async function syncOne(
     full,
     force: true,
     signal,
-    onProgress: values.json ? undefined : (progress) => printer.update(progress),
+    onProgress: printer ? (progress) => printer.update(progress) : undefined,
   });
-  if (!values.json) printer.update(summary.modules, true);
+  printer?.update(summary.modules, true);
   if (!values.json) console.log(summaryLine(engine.config.name, summary, Date.now() - started));
   return { instance: engine.config.name, ...summary };
 }
 
+/**
+ * What each module has to do, for percent and ETA: the pending outbox, and for an entity's first
+ * load the rows the hub holds (its /v1/status); later pulls have no known total.
+ */
+async function totals(engine: SyncEngine): Promise<Record<string, number>> {
+  const out: Record<string, number> = { push: (await engine.outbox.counts()).pending };
+  try {
+    const hub = await engine.client.status();
+    for (const e of hub.entities) if ((await engine.state.cursor(e.entity)) === 0) out[`pull:${e.entity}`] = e.rows;
+  } catch {
+    // The run itself reports an unreachable hub, once.
+  }
+  return out;
+}
+
+/** The closing lines, like npm's: what was done, how long it took, and the cause of a failure once. */
 function summaryLine(instance: string, s: SyncSummary, ms: number): string {
   const { pushed, pulled, conflicts, failed } = s.stats;
   // Seed 000's closing line: "Resumo: 1523 contatos, 847 setores, 342 chats".
   const perEntity = Object.entries(s.modules)
     .filter(([module]) => module.startsWith('pull:'))
-    .map(([module, p]) => `${p.processed} ${module.slice(5)}`);
-  return (
-    `[${instance}] ${s.status}${ms ? ` in ${ms} ms` : ''} (run #${s.runId}): ${pushed} pushed, ${pulled} pulled, ${conflicts} conflicts, ${failed} rejected` +
-    `${perEntity.length ? `\n[${instance}] summary: ${perEntity.join(', ')}` : ''}${s.error ? ` — ${s.error}` : ''}`
-  );
+    .map(([module, p]) => `${count(p.processed)} ${module.slice(5)}`);
+  const took = ms ? ` in ${duration(ms)}` : '';
+  return [
+    `[${instance}] ${s.status}${took} (run #${s.runId}): pushed ${count(pushed)}, pulled ${count(pulled)}, conflicts ${count(conflicts)}, rejected ${count(failed)}`,
+    ...(perEntity.length ? [`[${instance}] summary: ${perEntity.join(', ')}`] : []),
+    // The cause is printed once: on its module's line, or here when no module line carries it.
+    ...(s.error && !Object.values(s.modules).some((m) => m.message === s.error) ? [`[${instance}] cause: ${s.error}`] : []),
+  ].join('\n');
 }

@@ -6,6 +6,10 @@ export interface ControlInfo {
   readonly pid: number;
   readonly port: number;
   readonly token: string;
+  /** When the agent started (ISO); absent in files of older versions. */
+  readonly startedAt?: string;
+  /** Whether it serves the web console on the same port. */
+  readonly console?: boolean;
 }
 
 /** `$DOVETAIL_RUNTIME_DIR/<name>.control.json`, or `.dovetail-control.json` beside the config. */
