@@ -8,6 +8,7 @@ import { hubCommand } from './commands/hub.js';
 import { runCommand } from './commands/run.js';
 import { outboxCommand, resetCommand, runsCommand, statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
+import { helpFor } from './help.js';
 import { HELP, UsageError } from './usage.js';
 
 const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
@@ -33,6 +34,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     console.log(HELP);
     return name === undefined ? 2 : 0;
+  }
+  const help = helpFor(argv);
+  if (help !== null && commands[name]) {
+    console.log(help);
+    return 0;
   }
   const command = commands[name];
   if (!command) {

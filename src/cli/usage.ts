@@ -50,6 +50,7 @@ Usage:
   dovetail conflicts resolve ID --keep local|remote | --field NAME=local|remote|value:JSON …
   dovetail conflicts resolve --entity E --keep local|remote      every open conflict of an entity
   dovetail hub      [--db FILE | --mysql mysql://user:pass@host:port/db] [--port N] [--host ADDR] [--entities E,…]
+  dovetail hub init --db FILE
   dovetail hub keys create --scope SCOPE --name NAME [--admin] [--db FILE | --mysql URL]
   dovetail hub keys list [--db FILE] [--json]
   dovetail hub keys revoke KEY_ID [--db FILE]
@@ -57,4 +58,5 @@ Usage:
 
 Config: --config FILE, else $DOVETAIL_CONFIG, else ./dovetail.json.
 Hub database: --mysql URL or $DOVETAIL_HUB_MYSQL_URL, else --db FILE, $DOVETAIL_HUB_DB, ./dovetail-hub.db.
-Exit codes: 0 ok, 1 sync or runtime failure, 2 usage or config error.`;
+Exit codes: 0 ok, 1 sync or runtime failure, 2 usage or config error.
+Help on one command: dovetail COMMAND --help (e.g. dovetail hub keys create --help).`;

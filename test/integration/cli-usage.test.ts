@@ -31,6 +31,12 @@ test('no command, an unknown command and a bad flag exit 2 with a message saying
   const help = await dovetail(['--help'], { cwd: dir });
   expect(help.code).toBe(0);
   expect(help.stdout).toMatch(/Exit codes/);
+  for (const args of [['status', '--help'], ['hub', 'keys', 'create', '-h']]) {
+    const one = await dovetail(args, { cwd: dir });
+    expect(one.code, args.join(' ')).toBe(0);
+    expect(one.stdout).toMatch(/^Usage: dovetail /);
+    expect(one.stdout).toMatch(/\nExample: dovetail /);
+  }
 }, 120_000);
 
 test('a bad or missing config exits 2 naming the field or the file', async ({ dir }) => {
