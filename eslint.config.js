@@ -6,6 +6,17 @@ const noImport = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
 });
 
+/** Folder import rules plus: raw ipcMain/ipcRenderer only through the typed wrappers. */
+const desktopImports = (patterns, message) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'use the typed IPC wrappers (src/main/ipc.ts, src/preload/ipc.ts)' }],
+      patterns: patterns.map((group) => ({ group: [group], message })),
+    },
+  ],
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'renderer/**/*.js', 'renderer/dist/**', 'renderer/.dist-*/**'] },
   js.configs.recommended,
@@ -42,6 +53,29 @@ export default tseslint.config(
   {
     files: ['src/console/**'],
     rules: noImport(['electron', '**/hub/**', '**/cli/**'], 'the console depends on core, service and the contract'),
+  },
+  // The Electron shell. Raw ipcMain/ipcRenderer only inside the typed wrappers (src/main/ipc.ts,
+  // src/preload/ipc.ts); main never reaches the hub, CLI or renderer; the preload holds the bridge only.
+  {
+    // Main and preload are typed against Electron's bundled types (tsconfig.desktop.json).
+    files: ['src/main/**', 'src/preload/**'],
+    languageOptions: { parserOptions: { projectService: false, project: './tsconfig.desktop.json', tsconfigRootDir: import.meta.dirname } },
+  },
+  {
+    files: ['src/main/**'],
+    rules: desktopImports(['**/hub/**', '**/cli/**', '**/renderer/**', '**/preload/**'], 'main depends on core, service and the contract'),
+  },
+  {
+    files: ['src/main/ipc.ts'],
+    rules: noImport(['**/hub/**', '**/cli/**', '**/renderer/**', '**/preload/**'], 'main depends on core, service and the contract'),
+  },
+  {
+    files: ['src/preload/**'],
+    rules: desktopImports(['node:*', '**/core/**', '**/service/**', '**/console/**', '**/main/**', '**/hub/**', '**/cli/**', '**/renderer/**'], 'the preload imports the contract and electron only'),
+  },
+  {
+    files: ['src/preload/ipc.ts'],
+    rules: noImport(['node:*', '**/core/**', '**/service/**', '**/console/**', '**/main/**', '**/hub/**', '**/cli/**', '**/renderer/**'], 'the preload imports the contract and electron only'),
   },
   {
     files: ['renderer/**'],

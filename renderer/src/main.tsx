@@ -1,6 +1,10 @@
 import { render } from 'preact';
+import type { AgentApi } from '../../src/contract/agent-api.js';
 import { csrfToken, httpApi, subscribe } from './api/client.js';
 import { App } from './app.js';
 import './styles.css';
 
-render(<App api={httpApi(csrfToken())} events={subscribe} />, document.getElementById('app')!);
+/** In the desktop app the preload exposes the same AgentApi over IPC; in a browser, HTTP + SSE. */
+const bridge = (window as { dovetail?: { api: AgentApi; subscribe: typeof subscribe } }).dovetail;
+
+render(<App api={bridge?.api ?? httpApi(csrfToken())} events={bridge?.subscribe ?? subscribe} />, document.getElementById('app')!);
