@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PushChange, PushResult } from '../protocol/index.js';
 import { backoffMs } from './backoff.js';
+import { failpoint } from './failpoints.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
 import { SyncError, describeError } from './errors.js';
 import type { OutboxEntry } from './outbox-store.js';
@@ -30,6 +31,7 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
     // While the hub works on this batch, pick the next one (rows in flight excluded) ...
     const following = await next(new Set(batch.map(rowId)));
     const results = await sending;
+    failpoint('push:after-send'); // the hub has answered; nothing is settled locally yet
     if (reporter.signal.aborted) throw new SyncError('canceled', 'run canceled');
     // ... and send it before settling this one, so hub and agent work at the same time.
     let followingSend = following.length > 0 ? sendOrPostpone(ctx, following) : null;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PROTOCOL_VERSION, declareEntitiesRequest, keyMismatch, pullQuery, pushRequest, type PushChange } from '../protocol/index.js';
 import { authenticate, requestKey, requireRole } from './auth.js';
+import { hubFailpoint } from './failpoint.js';
 import { HubError } from './hub-error.js';
 import type { CommittedChange, HubStore } from './hub-store.js';
 import { parseOr400 } from './parse.js';
@@ -44,6 +45,7 @@ export function registerNodeRoutes(app: FastifyInstance, opts: NodeRouteOptions)
       return null;
     };
     const { results, committed } = await store.push(principal, push.source, push.changes, validate);
+    hubFailpoint('hub:after-apply'); // committed, not yet answered
     opts.onCommitted(committed);
     return { results };
   });
