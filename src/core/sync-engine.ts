@@ -154,7 +154,12 @@ export class SyncEngine {
       const interrupted = await this.runs.failInterrupted();
       if (interrupted > 0) this.logger.warn({ runs: interrupted }, 'runs interrupted by a stop were marked FAILED');
     }
-    const source = { value: await this.state.meta('outbox_source', () => randomBytes(12).toString('base64url')) };
+    const source = {
+      value:
+        schema === 'check'
+          ? ((await this.state.getMeta('outbox_source')) ?? '')
+          : await this.state.meta('outbox_source', () => randomBytes(12).toString('base64url')),
+    };
     this.ctx = {
       db,
       t: tables,

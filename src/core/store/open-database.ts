@@ -18,8 +18,13 @@ export async function openDatabase(config: DatabaseConfig, opts: { mustExist?: b
   if (config.type === 'sqlite' && opts.mustExist && !existsSync(config.path)) {
     throw new SyncError('config', `${config.path} does not exist: check database.path, or run \`dovetail sync\` to create it`);
   }
+  const readOnly = config.type === 'sqlite' && !opts.mustExist ? readOnlyPart(config.path) : null;
+  if (readOnly && config.type === 'sqlite') {
+    throw new SyncError('config', `cannot write ${config.path}: ${readOnly} is read-only for this user; fix its owner or permissions (\`dovetail status\` still works)`);
+  }
   try {
-    if (config.type === 'sqlite') return new SqliteAdapter(config.path);
+    // A command that only reads still works on a database this user cannot write.
+    if (config.type === 'sqlite') return new SqliteAdapter(config.path, { readonly: opts.mustExist === true && readOnlyPart(config.path) !== null });
     return await MySqlAdapter.open(config);
   } catch (error) {
     if (config.type === 'sqlite') {

@@ -14,10 +14,13 @@ export class SqliteAdapter implements DbAdapter {
   private readonly direct: DbExecutor;
   private versionStatement: Database.Statement | null = null;
 
-  constructor(path: string, opts: { busyTimeoutMs?: number } = {}) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+  /** `readonly`: for commands that only read, on a file this user cannot write. */
+  constructor(path: string, opts: { busyTimeoutMs?: number; readonly?: boolean } = {}) {
+    this.db = new Database(path, opts.readonly ? { readonly: true, fileMustExist: true } : {});
+    if (!opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+    }
     this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     this.direct = {
       all: <T>(sql: string, params: readonly SqlValue[] = []) => Promise.resolve(this.prepare(sql).all(...params) as T[]),
