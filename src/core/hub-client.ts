@@ -143,6 +143,9 @@ export function toSyncError(error: unknown): SyncError {
     return new SyncError(timeout ? 'timeout' : 'network', `${where}: ${error.code ?? ''} ${error.message}`.trim(), { cause: error });
   }
   const status = error.response.status;
+  // A success whose body was cut (the link died while it streamed): the hub may have done the
+  // work, so this is a network failure to retry, never a refusal.
+  if (status < 400) return new SyncError('network', `${where}: answer cut off (HTTP ${status}): ${error.code ?? ''} ${error.message}`.trim(), { cause: error });
   const parsed = errorBody.safeParse(error.response.data);
   const detail = parsed.success ? `${parsed.data.error.code}: ${parsed.data.error.message}` : `HTTP ${status}`;
   const message = `hub refused ${where}: ${detail}`;

@@ -64,7 +64,8 @@ async function sendOrPostpone(ctx: EngineContext, batch: readonly OutboxEntry[])
       await ctx.outbox.postpone(
         batch.map((e) => e.seq),
         (attempts) =>
-          new Date(Date.now() + Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs }))),
+          // A hub's Retry-After is honoured up to the back-off cap: a huge one must not park the outbox for years.
+          new Date(Date.now() + Math.min(ctx.maxBackoffMs, Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs })))),
         describeError(syncError),
       );
     }
