@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import type { AgentTables } from './agent-tables.js';
 import { SyncError } from './errors.js';
+import { OWNER, ownerAlive } from './process-owner.js';
 import type { DbAdapter } from './store/db-adapter.js';
 
 /** One sync engine per database at a time: held by `dovetail run` and by a one-shot `dovetail sync`. */
@@ -15,7 +15,6 @@ export interface LockHolder {
   readonly what: string;
 }
 
-const OWNER = `${hostname()}:${process.pid}`;
 const META = 'engine_lock';
 
 /**
@@ -35,7 +34,7 @@ export async function tryEngineLock(db: DbAdapter, t: AgentTables, what: string)
   const held = await db.transaction(async (tx) => {
     const [row] = await tx.all<{ value: string }>(`SELECT value FROM ${t.meta} WHERE name = ?`, [META]);
     const current = row ? (JSON.parse(row.value) as LockHolder) : null;
-    if (current && current.owner !== OWNER && alive(current.owner)) return current;
+    if (current && current.owner !== OWNER && ownerAlive(current.owner)) return current;
     await tx.run(db.dialect.upsert(t.meta, ['name', 'value'], ['name'], 1), [META, JSON.stringify({ owner: OWNER, since, what })]);
     return null;
   });
@@ -72,16 +71,4 @@ export async function acquireEngineLock(
 export function describeHolder(holder: LockHolder): string {
   const pid = /:(\d+)$/.exec(holder.owner)?.[1];
   return `the database is in use by ${holder.what}${pid ? ` (pid ${pid}` : ` (${holder.owner}`}${holder.since ? `, since ${holder.since}` : ''})`;
-}
-
-function alive(owner: string): boolean {
-  const at = owner.lastIndexOf(':');
-  const pid = Number(owner.slice(at + 1));
-  if (owner.slice(0, at) !== hostname() || !Number.isInteger(pid)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

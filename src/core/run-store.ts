@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import type { AgentTables } from './agent-tables.js';
+import { OWNER, ownerAlive } from './process-owner.js';
 import type { DbAdapter } from './store/db-adapter.js';
 
 export type RunTrigger = 'manual' | 'schedule' | 'live' | 'startup' | 'local-write';
@@ -158,21 +158,8 @@ export class RunStore {
   }
 }
 
-const OWNER = `${hostname()}:${process.pid}`;
 const INTERRUPTED = 'interrupted: the process running it ended without finishing it (crash, kill or power cut); progress as last saved';
 
-/** Whether the process that started a run still runs on this machine. */
-function ownerAlive(owner: string): boolean {
-  const at = owner.lastIndexOf(':');
-  const pid = Number(owner.slice(at + 1));
-  if (owner.slice(0, at) !== hostname() || !Number.isInteger(pid)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A run whose process is gone reads as what the next sync will record it as. */
 function toRecord(row: RunRow): RunRecord {
