@@ -10,7 +10,7 @@ import { check, clean, parseJournal, readLocal, readSqliteHub } from './checker.
 import { finishPos, openFaultEngine, prepareShop, settle, startPos } from './scenario.js';
 import { record, tier, TIMEOUT } from './tier.js';
 
-/** A size-capped tmpfs needs root here; elsewhere the scenario is skipped (see docs/faults.md). */
+/** A size-capped tmpfs needs root here; elsewhere the scenario is skipped (see docs/reliability.md). */
 const ROOT = process.getuid?.() === 0;
 
 test.skipIf(!ROOT)('disk full under the shop database: the agent keeps running and says so, failed POS writes leave no half outbox, nothing lost once space returns', { timeout: TIMEOUT }, async ({ dir }) => {

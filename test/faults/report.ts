@@ -1,6 +1,6 @@
 /**
  * Turns the figures the fault suite recorded (test/faults/tier.ts `record`) into the results
- * table of docs/faults.md, between its `<!-- results:start -->` and `<!-- results:end -->` marks.
+ * table of docs/reliability.md, between its `<!-- results:start -->` and `<!-- results:end -->` marks.
  *
  *   tsx test/faults/report.ts --reset   # before a run: forget older figures
  *   tsx test/faults/report.ts           # after it: rewrite the table
@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_PATH } from './tier.js';
 
-const DOC = fileURLToPath(new URL('../../docs/faults.md', import.meta.url));
+const DOC = fileURLToPath(new URL('../../docs/reliability.md', import.meta.url));
 
 type Row = Record<string, unknown> & { scenario: string; tier: string; at: string };
 
@@ -86,7 +86,7 @@ function main(): void {
   const after = doc.indexOf(end);
   if (before < 0 || after < before) throw new Error(`${DOC} lacks the ${start} … ${end} marks`);
   writeFileSync(DOC, `${doc.slice(0, before + start.length)}\n${table}\n${doc.slice(after)}`);
-  process.stdout.write(`docs/faults.md: ${latest.size} scenarios from ${RESULTS_PATH}\n`);
+  process.stdout.write(`docs/reliability.md: ${latest.size} scenarios from ${RESULTS_PATH}\n`);
 }
 
 main();
