@@ -48,6 +48,15 @@ export async function pullEntity(
     if (page.changes.length > 0 && page.cursor <= cursor) {
       throw new SyncError('bad_response', `hub moved ${entity.name} cursor backwards (${cursor} → ${page.cursor})`);
     }
+    // Each change's own cursor must rise strictly within (cursor, page.cursor]: a page that
+    // repeats or reorders changes is not the hub's change log, so none of it is applied.
+    let last = cursor;
+    for (const change of page.changes) {
+      if (change.cursor <= last || change.cursor > page.cursor) {
+        throw new SyncError('bad_response', `hub sent ${entity.name} changes out of order (cursor ${change.cursor} after ${last}, page cursor ${page.cursor})`);
+      }
+      last = change.cursor;
+    }
     next = page.hasMore && page.changes.length > 0 ? fetch(page.cursor) : null;
     // Let the next request leave before the synchronous apply takes the thread.
     if (next) await new Promise((resolve) => setImmediate(resolve));
