@@ -51,6 +51,9 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
   return counts;
 }
 
+/** The longest a hub's Retry-After may postpone the outbox (the back-off cap when that is longer). */
+const RETRY_AFTER_CAP_MS = 3_600_000;
+
 const rowId = (e: OutboxEntry) => `${e.entity}\u0000${e.rowKey}`;
 
 /** Sends a batch; on a transient failure its entries are postponed with capped back-off. */
@@ -64,8 +67,15 @@ async function sendOrPostpone(ctx: EngineContext, batch: readonly OutboxEntry[])
       await ctx.outbox.postpone(
         batch.map((e) => e.seq),
         (attempts) =>
-          // A hub's Retry-After is honoured up to the back-off cap: a huge one must not park the outbox for years.
-          new Date(Date.now() + Math.min(ctx.maxBackoffMs, Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs })))),
+          // A hub's Retry-After is honoured up to an hour (a maintenance window), never more: a
+          // huge one must not park the outbox for years.
+          new Date(
+            Date.now() +
+              Math.min(
+                Math.max(ctx.maxBackoffMs, RETRY_AFTER_CAP_MS),
+                Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs })),
+              ),
+          ),
         describeError(syncError),
       );
     }
