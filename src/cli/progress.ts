@@ -55,7 +55,8 @@ export class ProgressPrinter {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly prefix: string,
-    private readonly totals: Readonly<Record<string, number>> = {},
+    /** Read at each draw: totals may become known during the run. */
+    private readonly totals: () => Readonly<Record<string, number>> = () => ({}),
   ) {}
 
   update(progress: Readonly<Record<string, ModuleProgress>>, force = false): void {
@@ -64,7 +65,7 @@ export class ProgressPrinter {
     if (this.out.isTTY) {
       if (!force && now - this.lastDraw < 80) return;
       this.lastDraw = now;
-      const lines = progressLines(progress, this.totals, this.started, now).map((l) => `${this.prefix} ${l}`);
+      const lines = progressLines(progress, this.totals(), this.started, now).map((l) => `${this.prefix} ${l}`);
       if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A`);
       this.out.write(lines.map((l) => `\x1b[2K${l}\n`).join(''));
       this.drawn = lines.length;
@@ -74,7 +75,7 @@ export class ProgressPrinter {
       if (this.finished.has(module) || p.status === 'pending' || p.status === 'running') continue;
       this.finished.add(module);
       const repeated = p.message !== undefined && p.message === this.lastMessage;
-      const line = progressLines({ [module]: repeated ? { ...p, message: undefined } : p }, this.totals, this.started, now)[0]!;
+      const line = progressLines({ [module]: repeated ? { ...p, message: undefined } : p }, this.totals(), this.started, now)[0]!;
       this.lastMessage = p.message ?? this.lastMessage;
       this.out.write(`${this.prefix} ${line}${repeated ? '  (same)' : ''}\n`);
     }

@@ -29,9 +29,11 @@ export async function pullEntity(
   const columns = ctx.columns.get(entity.name) ?? [];
   // The first complete pull of an entity (or a full resync) loads history: rows that are not
   // today's work, which column fills without a date column must leave alone.
+  // Only fills without a date column need to know it, so only they pay for the bookkeeping.
   const loadMark = `initial_load:${entity.name}`;
-  if (cursor === 0) await ctx.state.setMeta(loadMark, 'pending');
-  const initial = opts.full === true || cursor === 0 || (await ctx.state.getMeta(loadMark)) === 'pending';
+  const tracked = Object.values(entity.fill).some((rule) => !rule.dateColumn);
+  if (tracked && cursor === 0) await ctx.state.setMeta(loadMark, 'pending');
+  const initial = opts.full === true || cursor === 0 || (tracked && (await ctx.state.getMeta(loadMark)) === 'pending');
   let applied = 0;
   let heldForPush = 0;
   let filled = 0;
@@ -83,7 +85,7 @@ export async function pullEntity(
     filled += result.filled;
     reporter.progress(applied);
   }
-  if (initial) await ctx.state.setMeta(loadMark, 'done');
+  if (tracked && initial) await ctx.state.setMeta(loadMark, 'done');
   return { applied, heldForPush, filled, refused, cursor };
 }
 

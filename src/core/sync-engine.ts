@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { HubStatus } from '../protocol/index.js';
 import type { Logger } from 'pino';
 import { agentTables, type AgentTables } from './agent-tables.js';
 import type { EntityConfig, InstanceConfig } from './config.js';
@@ -62,6 +63,7 @@ export class SyncEngine {
   readonly conflicts: ConflictStore;
   private ctx!: EngineContext;
   private selfOrigin: string | null = null;
+  private identity: HubStatus | null = null;
   private currentApiKey: string | null = null;
 
   private constructor(
@@ -384,9 +386,15 @@ export class SyncEngine {
   private async identify(): Promise<void> {
     if (this.selfOrigin) return;
     const status = await this.ctx.client.status();
+    this.identity = status;
     // The hub checks that data agrees with keys only for entities it was told the key columns of.
     await this.ctx.client.declareEntities(this.config.entities.map((e) => ({ entity: e.name, key: [...e.key] })));
     this.selfOrigin = `node:${status.node}`;
+  }
+
+  /** The hub's answer to this engine's first `/v1/status` (rows per entity), once a run has asked. */
+  get hubStatus(): HubStatus | null {
+    return this.identity;
   }
 
   /** seed 001's getSyncStatus: outbox counts, cursors, migrations, last run. */

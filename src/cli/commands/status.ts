@@ -3,9 +3,8 @@ import type { AgentStatus } from '../../core/connection-state.js';
 import { callAgent } from '../control/control-client.js';
 import { controlFilePath, readControlFile } from '../control/control-file.js';
 import { count, duration, localTime, localTimeAgo } from '../format.js';
-import { configPath } from '../load.js';
+import { configPath, withEngines } from '../load.js';
 import type { InstanceStatus } from '../../core/sync-engine.js';
-import { withEngines } from '../load.js';
 import { UsageError, integer, parse } from '../usage.js';
 
 const common = { config: { type: 'string' }, instance: { type: 'string' }, json: { type: 'boolean' } } as const;

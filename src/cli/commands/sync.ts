@@ -115,17 +115,17 @@ async function syncOne(
 
 /**
  * What each module has to do, for percent and ETA: the pending outbox, and for an entity's first
- * load the rows the hub holds (its /v1/status); later pulls have no known total.
+ * load the rows the hub holds, from the /v1/status the run itself asks first (no extra request;
+ * later pulls have no known total).
  */
-async function totals(engine: SyncEngine): Promise<Record<string, number>> {
-  const out: Record<string, number> = { push: (await engine.outbox.counts()).pending };
-  try {
-    const hub = await engine.client.status();
-    for (const e of hub.entities) if ((await engine.state.cursor(e.entity)) === 0) out[`pull:${e.entity}`] = e.rows;
-  } catch {
-    // The run itself reports an unreachable hub, once.
-  }
-  return out;
+async function totals(engine: SyncEngine): Promise<() => Record<string, number>> {
+  const pending = (await engine.outbox.counts()).pending;
+  const pulledBefore = new Set((await engine.state.all()).filter((c) => c.cursor > 0).map((c) => c.entity));
+  return () => {
+    const out: Record<string, number> = { push: pending };
+    for (const e of engine.hubStatus?.entities ?? []) if (!pulledBefore.has(e.entity)) out[`pull:${e.entity}`] = e.rows;
+    return out;
+  };
 }
 
 /** The closing lines, like npm's: what was done, how long it took, and the cause of a failure once. */
