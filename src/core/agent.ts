@@ -128,8 +128,12 @@ export class Agent {
         onConnect: () => {
           this.opts.logger.info('live channel connected');
           this.publish();
-          // Every (re)connect is a gap: pull everything by cursor.
-          void this.trigger({ trigger: 'live', push: true, pull: 'all' });
+          // Every (re)connect is a gap: pull everything by cursor. A reconnect after failures
+          // means the hub is back: changes postponed while it was unreachable go now.
+          const recovering = this.retryTimer !== null || this.failures > 0;
+          if (this.retryTimer) clearTimeout(this.retryTimer);
+          this.retryTimer = null;
+          void this.trigger({ trigger: 'live', push: true, pull: 'all', force: recovering });
         },
         onDisconnect: (reason) => {
           this.opts.logger.info({ reason }, 'live channel disconnected');
@@ -329,9 +333,12 @@ export class Agent {
       const delay = backoffMs(this.failures, { baseMs: 1000, maxMs: this.opts.maxBackoffMs ?? 300_000 });
       const at = new Date(Date.now() + delay);
       this.snapshot = { ...this.snapshot, nextRetryAt: at.toISOString() };
+      // The hub was unreachable: this retry is the back-off, so changes postponed meanwhile go
+      // with it. A hub that answered (5xx, 429 with Retry-After) keeps its own postponement.
+      const force = code === 'network' || code === 'timeout';
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
-        void this.trigger({ trigger: 'schedule', push: true, pull: 'all' });
+        void this.trigger({ trigger: 'schedule', push: true, pull: 'all', force });
       }, delay);
     } else {
       this.httpOk = true;

@@ -37,7 +37,8 @@ export class LiveClient {
       auth: { apiKey: this.apiKey },
       transports: ['websocket'],
       reconnectionDelay: this.opts.reconnectDelayMs ?? 1000,
-      reconnectionDelayMax: this.opts.reconnectDelayMaxMs ?? 30_000,
+      // Back within ~7 s of the hub's return (5 s ± jitter), however long it was away.
+      reconnectionDelayMax: this.opts.reconnectDelayMaxMs ?? 5000,
       randomizationFactor: 0.5,
       timeout: 10_000,
     });

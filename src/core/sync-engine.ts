@@ -12,7 +12,7 @@ import { agentMigrations, listMigrations, runMigrations, type AppliedMigration }
 import { OutboxStore, type OutboxCounts } from './outbox-store.js';
 import { pullEntity } from './pull.js';
 import { pushOutbox } from './push.js';
-import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunStats, type RunTrigger } from './run-store.js';
+import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunStats, type RunStatus, type RunTrigger } from './run-store.js';
 import { ensureCapture, inspectCapture, removeCapture, type CaptureHealth } from './capture.js';
 import { ensureTablesExist } from './schema.js';
 import { StateStore, type EntityState, type RefusedChanges } from './state-store.js';
@@ -302,7 +302,11 @@ export class SyncEngine {
       firstError ??= syncError;
       stats.errors++;
       set(module, { status: syncError.code === 'canceled' ? 'canceled' : 'failed', errors: progress[module]!.errors + 1, message: describeError(syncError) });
-      await this.runs.log(runId, 'error', module, describeError(syncError));
+      // The failure is already in the run's progress; a log line lost with the database
+      // connection (a MariaDB restart) must not turn a failed run into a crashed one.
+      await this.runs
+        .log(runId, 'error', module, describeError(syncError))
+        .catch((logError: unknown) => this.logger.warn({ error: describeError(logError) }, 'run log line not saved'));
       this.logger.debug({ module, error: describeError(syncError) }, 'sync module failed');
       return syncError;
     };
@@ -360,7 +364,7 @@ export class SyncEngine {
       }
     }
     const failedError = firstError as SyncError | null;
-    const status = signal.aborted ? 'CANCELED' : failedError ? 'FAILED' : 'DONE';
+    const status: RunStatus = signal.aborted ? 'CANCELED' : failedError ? 'FAILED' : 'DONE';
     const why = signal.aborted
       ? `canceled${typeof signal.reason === 'string' ? ` by ${signal.reason}` : ''}: the work done so far is kept`
       : failedError
@@ -368,7 +372,9 @@ export class SyncEngine {
         : null;
     await saving;
     const finalStats = soFar();
-    await this.runs.finish(runId, { status, progress, stats: finalStats, error: why ?? undefined });
+    const outcome = { status, progress, stats: finalStats, error: why ?? undefined };
+    // A connection dropped by the server fails one statement; the pool dials again for the retry.
+    await this.runs.finish(runId, outcome).catch(() => this.runs.finish(runId, outcome));
     return {
       runId,
       status,

@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
-import { startHub, test, waitFor } from '../helpers/fixtures.js';
+import { ENTITIES, instanceConfig, openEngine, startHub, test, waitFor } from '../helpers/fixtures.js';
+import { openPos } from '../helpers/local-db.js';
 import { MYSQL, openLocalStore, PORTABLE_ENTITIES } from '../helpers/local-store.js';
 import { seedRows } from '../helpers/seed.js';
 
@@ -33,6 +35,7 @@ test('agent connections dropped by the server mid-run (as in a MariaDB restart):
       for (let i = 0; i < 1000; i++) await local.run('INSERT INTO products (id, name, price) VALUES (?, ?, ?)', [`p${i}`, `P${i}`, i]);
 
       const first = engine.sync();
+      first.catch(() => undefined); // awaited below; a rejection must fail there, not as unhandled
       await waitFor(async () => {
         const rows = await local.all<{ cursor: number }>("SELECT `cursor` FROM sync_state WHERE entity = 'customers'");
         return (rows[0]?.cursor ?? 0) > 0;
@@ -61,5 +64,23 @@ test('agent connections dropped by the server mid-run (as in a MariaDB restart):
     await admin.end();
     await local.close();
     await hub.stop();
+  }
+});
+
+test('a run whose log lines cannot be saved (the connection dropped mid-failure) still ends FAILED, not crashed', async ({ dir }) => {
+  const hub = await startHub(dir);
+  const dbPath = join(dir, 'shop.db');
+  const engine = await openEngine(instanceConfig({ dbPath, url: hub.url, apiKey: await hub.nodeKey(), entities: ENTITIES }));
+  try {
+    await hub.stop();
+    const pos = openPos(dbPath);
+    pos.exec("CREATE TRIGGER no_logs BEFORE INSERT ON sync_run_logs WHEN NEW.level = 'error' BEGIN SELECT RAISE(ABORT, 'connection lost'); END");
+    pos.close();
+    const summary = await engine.sync();
+    expect(summary.status).toBe('FAILED');
+    expect(summary.errorCode).toBe('network');
+    expect((await engine.runs.list(1))[0]).toMatchObject({ id: summary.runId, status: 'FAILED' });
+  } finally {
+    await engine.close();
   }
 });
