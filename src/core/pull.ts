@@ -8,7 +8,7 @@ export interface PullOutcome {
   readonly applied: number;
   readonly heldForPush: number;
   readonly filled: number;
-  /** Changes not applied because their data names another row than their key. */
+  /** Changes not applied: their data names another row than their key, or they are over the row size limit. */
   readonly refused: number;
   readonly cursor: number;
 }
@@ -95,13 +95,13 @@ const REFUSALS_TOLD = 20;
 /** Tells about changes a page refused: warn lines in the log and in the run's log. */
 async function reportRefused(ctx: EngineContext, entity: EntityConfig, reporter: ModuleReporter, refused: ApplyResult['refused']): Promise<void> {
   for (const r of refused.slice(0, REFUSALS_TOLD)) {
-    const message = `refused ${entity.name} row ${JSON.stringify(r.key)}: ${r.reason}; not applied (the key decides)`;
+    const message = `refused ${entity.name} row ${JSON.stringify(r.key)}: ${r.reason}; not applied`;
     ctx.logger.warn({ entity: entity.name, key: r.key, column: r.column }, message);
     await reporter.log('warn', message, { entity: entity.name, key: r.key, column: r.column });
   }
   const more = refused.length - REFUSALS_TOLD;
   if (more > 0) {
-    const message = `refused ${more} more ${entity.name} rows of this page whose data names another row than their key`;
+    const message = `refused ${more} more ${entity.name} rows of this page (\`dovetail status\` shows the latest)`;
     ctx.logger.warn({ entity: entity.name, refused: more }, message);
     await reporter.log('warn', message);
   }

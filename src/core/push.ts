@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PushChange, PushResult } from '../protocol/index.js';
+import { MAX_ROW_BYTES, rowBytes, rowTooLarge, type PushChange, type PushResult } from '../protocol/index.js';
 import { backoffMs } from './backoff.js';
 import { failpoint } from './failpoints.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
@@ -132,11 +132,41 @@ async function settle(
   }
 }
 
+/** One push request stays well under the hub's default body limit (16 MB). */
+const PUSH_BODY_BUDGET = 8 * 1024 * 1024;
+
 /**
- * Sends a batch. When the hub refuses the request as a whole (400/413: one malformed or oversized
- * change), the changes are sent one by one so only the bad one is rejected.
+ * Sends a batch in requests of at most PUSH_BODY_BUDGET bytes of row data. A row over the
+ * per-row limit is not sent: it is answered here as rejected (the hub would refuse it), so it
+ * waits among the failed changes, kept, instead of failing every request it travels in.
  */
 async function send(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<PushResult[]> {
+  const results: PushResult[] = [];
+  let chunk: OutboxEntry[] = [];
+  let bytes = 0;
+  for (const entry of batch) {
+    const size = rowBytes(entry.data);
+    if (size > MAX_ROW_BYTES) {
+      results.push({ seq: entry.seq, status: 'rejected', error: { code: 'too_large', message: `${rowTooLarge(entry.data)}: not sent to the hub` } });
+      continue;
+    }
+    if (chunk.length > 0 && bytes + size > PUSH_BODY_BUDGET) {
+      results.push(...(await sendRequest(ctx, chunk)));
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(entry);
+    bytes += size;
+  }
+  if (chunk.length > 0) results.push(...(await sendRequest(ctx, chunk)));
+  return results;
+}
+
+/**
+ * One push request. When the hub refuses it as a whole (400/413: one malformed change), the
+ * changes are sent one by one so only the bad one is rejected.
+ */
+async function sendRequest(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<PushResult[]> {
   try {
     return (await ctx.client.push(ctx.source.value, batch.map(toChange))).results;
   } catch (error) {
@@ -145,7 +175,7 @@ async function send(ctx: EngineContext, batch: readonly OutboxEntry[]): Promise<
       return [{ seq: batch[0]!.seq, status: 'rejected', error: { code: 'rejected', message: error.message } }];
     }
     const results: PushResult[] = [];
-    for (const entry of batch) for (const result of await send(ctx, [entry])) results.push(result);
+    for (const entry of batch) for (const result of await sendRequest(ctx, [entry])) results.push(result);
     return results;
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { adminPutBody, entityName, keyMismatch, rowKey } from '../protocol/index.js';
+import { adminPutBody, entityName, keyMismatch, rowKey, rowTooLarge } from '../protocol/index.js';
 import { authenticate, requestKey, requireRole, requireScope } from './auth.js';
 import { HubError } from './hub-error.js';
 import type { CommittedChange, HubStore, WriteOutcome } from './hub-store.js';
@@ -47,6 +47,8 @@ export function registerAdminRoutes(app: FastifyInstance, opts: AdminRouteOption
     const keyColumns = (await store.entityKeys(params.scope)).get(params.entity);
     const mismatch = keyColumns ? keyMismatch(params.key, keyColumns, body.data) : null;
     if (mismatch) throw new HubError('key_mismatch', mismatch.message);
+    const tooLarge = rowTooLarge(body.data);
+    if (tooLarge) throw new HubError('too_large', tooLarge);
     const { outcome, committed } = await store.adminWrite(params.scope, `admin:${principal.name}`, {
       entity: params.entity,
       key: params.key,

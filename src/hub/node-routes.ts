@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { PROTOCOL_VERSION, declareEntitiesRequest, keyMismatch, pullQuery, pushRequest, type PushChange } from '../protocol/index.js';
+import { PROTOCOL_VERSION, declareEntitiesRequest, keyMismatch, pullQuery, pushRequest, rowTooLarge, type PushChange } from '../protocol/index.js';
 import { authenticate, requestKey, requireRole } from './auth.js';
 import { hubFailpoint } from './failpoint.js';
 import { HubError } from './hub-error.js';
@@ -39,6 +39,8 @@ export function registerNodeRoutes(app: FastifyInstance, opts: NodeRouteOptions)
     const validate = (change: PushChange) => {
       if (known && !known.has(change.entity)) return { code: 'unknown_entity', message: `unknown entity "${change.entity}"` };
       if (change.op === 'upsert' && change.data === null) return { code: 'validation', message: 'upsert without data' };
+      const tooLarge = change.op === 'upsert' ? rowTooLarge(change.data) : null;
+      if (tooLarge) return { code: 'too_large', message: tooLarge };
       // The key decides: data naming another row would make the two sides disagree on which row changed.
       const mismatch = change.op === 'upsert' ? keyMismatch(change.key, keys.get(change.entity) ?? [], change.data) : null;
       if (mismatch) return { code: 'key_mismatch', message: mismatch.message };

@@ -48,7 +48,7 @@ export function formatStatus(s: InstanceStatus): string {
     `  conflicts:   ${s.openConflicts} open`,
     s.refused.count === 0
       ? '  refused:     none'
-      : `  refused:     ${s.refused.count} pulled change${s.refused.count === 1 ? '' : 's'} not applied: data names another row than the key (see docs/troubleshooting.md)`,
+      : `  refused:     ${s.refused.count} pulled change${s.refused.count === 1 ? '' : 's'} not applied (see docs/troubleshooting.md)`,
     // The latest few, newest first: entity, row key and why.
     ...s.refused.last
       .slice(-3)
