@@ -1,4 +1,4 @@
-import { keyMismatch, rowTooLarge, type PulledChange, type RowData } from '../protocol/index.js';
+import { keyMismatch, type PulledChange, type RowData } from '../protocol/index.js';
 import type { AgentTables } from './agent-tables.js';
 import type { EntityConfig } from './config.js';
 import type { OutboxStore } from './outbox-store.js';
@@ -39,7 +39,7 @@ export interface ApplyResult {
   /** Remote columns that do not exist locally and were dropped. */
   readonly unknownColumns: readonly string[];
   /**
-   * Upserts not applied because their data names another row than their key (the key decides) or are over the row size limit:
+   * Upserts not applied because their data names another row than their key (the key decides):
    * nothing written, not recorded as synced, kept in the refusal record; the cursor moves past them.
    */
   readonly refused: readonly { readonly key: string; readonly column: string | null; readonly reason: string }[];
@@ -79,12 +79,6 @@ export async function applyPage(ctx: ApplyContext, changes: readonly PulledChang
       const mismatch = change.op === 'upsert' ? keyMismatch(change.key, entity.key, change.data) : null;
       if (mismatch) {
         refused.push({ key: change.key, column: mismatch.column, reason: mismatch.message });
-        continue;
-      }
-      // The hub refuses such rows; one that gets here anyway (an older hub) is not written.
-      const tooLarge = change.op === 'upsert' ? rowTooLarge(change.data) : null;
-      if (tooLarge) {
-        refused.push({ key: change.key, column: null, reason: tooLarge });
         continue;
       }
       if (held.has(change.key)) {

@@ -1,4 +1,4 @@
-import type { PullResponse } from '../protocol/index.js';
+import { rowTooLarge, type PullResponse } from '../protocol/index.js';
 import { applyPage, type ApplyResult } from './apply-page.js';
 import type { EntityConfig } from './config.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
@@ -8,7 +8,7 @@ export interface PullOutcome {
   readonly applied: number;
   readonly heldForPush: number;
   readonly filled: number;
-  /** Changes not applied: their data names another row than their key, or they are over the row size limit. */
+  /** Changes not applied because their data names another row than their key. */
   readonly refused: number;
   readonly cursor: number;
 }
@@ -58,6 +58,11 @@ export async function pullEntity(
         throw new SyncError('bad_response', `hub sent ${entity.name} changes out of order (cursor ${change.cursor} after ${last}, page cursor ${page.cursor})`);
       }
       last = change.cursor;
+      // Current hubs refuse such rows on every write: the page is not the hub's to apply.
+      const tooLarge = change.op === 'upsert' ? rowTooLarge(change.data) : null;
+      if (tooLarge) {
+        throw new SyncError('bad_response', `hub sent ${entity.name} row ${JSON.stringify(change.key)}: ${tooLarge}; page not applied`);
+      }
     }
     next = page.hasMore && page.changes.length > 0 ? fetch(page.cursor) : null;
     // Let the next request leave before the synchronous apply takes the thread.

@@ -1,7 +1,7 @@
 import type { AgentTables } from './agent-tables.js';
 import type { DbAdapter, DbExecutor } from './store/db-adapter.js';
 
-/** A pulled change the agent refused to apply (its data names another row than its key, or it is over the row size limit). */
+/** A pulled change the agent refused to apply (its data names another row than its key). */
 export interface RefusedChange {
   readonly entity: string;
   readonly key: string;

@@ -125,13 +125,13 @@ describe('hostile pull pages: nothing written, cursor unchanged, the run FAILED 
     }
   });
 
-  test('a 10 MB row in a page is refused: not written, the rest of the page applied, status tells', async ({ dir }) => {
+  test('a 10 MB row in a page: the run fails naming the limit, nothing written, cursor unchanged, error in status', async ({ dir }) => {
     let phase = 0;
     const huge = 'x'.repeat(10 * 1024 * 1024);
     const fake = await startFakeHub({
       '/v1/pull': () => {
         if (phase === 0) return { body: JSON.stringify({ changes: [good(1), good(2)], cursor: 2, hasMore: false }) };
-        return { body: JSON.stringify({ changes: [good(3, { data: { id: 'c3', first_name: huge } }), good(4)], cursor: 4, hasMore: false }) };
+        return { body: JSON.stringify({ changes: [good(3), good(4, { data: { id: 'c4', first_name: huge } })], cursor: 4, hasMore: false }) };
       },
     });
     const dbPath = join(dir, 'shop.db');
@@ -139,17 +139,13 @@ describe('hostile pull pages: nothing written, cursor unchanged, the run FAILED 
     const pos = openPos(dbPath);
     try {
       expect((await engine.sync()).status).toBe('DONE');
+      const before = localState(pos);
       phase = 1;
       const summary = await engine.sync();
-      expect(summary.status).toBe('DONE');
-      expect(pos.prepare('SELECT id FROM customers ORDER BY id').all()).toEqual([{ id: 'c1' }, { id: 'c2' }, { id: 'c4' }]);
-      expect(cursorOf(pos, 'customers')).toBe(4);
-      expect(outboxRows(pos)).toEqual([]);
-      const refused = (await engine.status()).refused;
-      expect(refused.count).toBe(1);
-      expect(refused.last[0]).toMatchObject({ entity: 'customers', key: 'c3', reason: 'row is 10 MB, over the 1 MB limit per row' });
-      const logs = (await engine.runs.get(summary.runId))!.logs.map((l) => l.message);
-      expect(logs).toContain('refused customers row "c3": row is 10 MB, over the 1 MB limit per row; not applied');
+      expect(summary.status).toBe('FAILED');
+      expect(summary.error).toBe('bad_response: hub sent customers row "c4": row is 10 MB, over the 1 MB limit per row; page not applied');
+      expect(localState(pos)).toEqual(before);
+      expect((await engine.status()).lastRun).toMatchObject({ status: 'FAILED', error: summary.error });
     } finally {
       pos.close();
       await engine.close();
