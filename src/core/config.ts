@@ -237,13 +237,16 @@ export function parseConfig(raw: unknown, opts: { baseDir: string; env?: ConfigE
     const keyFromEnv = input.hub?.apiKey === undefined && Boolean(env.REMOTE_API_KEY);
     checkApiKey(apiKey, keyFromEnv ? 'REMOTE_API_KEY' : field('hub.apiKey'));
     checkHubUrl(url, field('hub.url'));
+    const tablePrefix = input.tablePrefix ?? file.tablePrefix;
+    const entities = resolveEntities(input.entities, field('entities'));
+    checkTables(entities, tablePrefix, field('entities'));
     return {
       name: input.name,
       database: resolveDatabase(input.database, env, opts.baseDir, field('database')),
       migrations: (input.migrations ?? []).map(toMigration),
       hub: { url: url.replace(/\/+$/, ''), apiKey, timeoutMs: input.hub?.timeoutMs ?? file.hub.timeoutMs ?? 30_000 },
-      tablePrefix: input.tablePrefix ?? file.tablePrefix,
-      entities: resolveEntities(input.entities, field('entities')),
+      tablePrefix,
+      entities,
     };
   });
   return Object.freeze({ sync: Object.freeze(sync), instances: Object.freeze(instances) });
@@ -290,6 +293,20 @@ function resolveEntities(inputs: readonly EntityInput[], at: string): EntityConf
         Object.entries(e.fill ?? {}).map(([column, rule]) => [column, typeof rule === 'string' ? { type: rule } : rule] as const),
       ),
     };
+  });
+}
+
+/**
+ * Shop tables only: syncing the agent's own bookkeeping (`sync_outbox`, …) or the database's
+ * internal tables (`sqlite_sequence`) would capture the agent's writes into its own outbox.
+ */
+function checkTables(entities: readonly EntityConfig[], tablePrefix: string, at: string): void {
+  entities.forEach((e, i) => {
+    const table = e.table.toLowerCase();
+    if (table.startsWith(tablePrefix.toLowerCase())) {
+      throw new ConfigError(`${at}[${i}].table: "${e.table}" starts with "${tablePrefix}", the prefix of the agent's own tables; rename the table or set tablePrefix`);
+    }
+    if (table.startsWith('sqlite_')) throw new ConfigError(`${at}[${i}].table: "${e.table}" is an SQLite internal table`);
   });
 }
 

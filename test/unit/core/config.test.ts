@@ -207,6 +207,17 @@ describe('messages an operator can act on', () => {
     expect(configError(() => loadConfig(bad))).toMatch(/^config .*bad\.yml is not valid YAML: line 2, column 8: /);
   });
 
+  test("the agent's own tables and SQLite's internal ones cannot be synced", () => {
+    const withTable = (table: string, tablePrefix?: string) =>
+      configError(() => parseConfig({ ...valid(), tablePrefix, entities: [{ name: 'x', table, direction: 'push' }] }, { baseDir: '/' }));
+    expect(withTable('sync_outbox')).toBe(
+      'entities[0].table: "sync_outbox" starts with "sync_", the prefix of the agent\'s own tables; rename the table or set tablePrefix',
+    );
+    expect(withTable('SQLITE_SEQUENCE')).toBe('entities[0].table: "SQLITE_SEQUENCE" is an SQLite internal table');
+    expect(withTable('dvt_rows', 'dvt_')).toContain('starts with "dvt_"');
+    expect(parseConfig({ ...valid(), tablePrefix: 'dvt_', entities: [{ name: 'x', table: 'sync_log', direction: 'push' }] }, { baseDir: '/' }).instances[0]!.entities[0]!.table).toBe('sync_log');
+  });
+
   test('wrong values say what is expected; unknown keys suggest the nearest known key', () => {
     const config: Record<string, unknown> = { ...valid(), database: { type: 'postgres', path: 'x' }, sync: { intervalMinute: 3 } };
     const message = configError(() => parseConfig(config, { baseDir: '/' }));
