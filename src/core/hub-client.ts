@@ -55,6 +55,8 @@ export class HubClient {
       shouldResetTimeout: true,
       // Push is safe to retry: the hub answers a replayed seq with its stored result.
       retryCondition: (error) => {
+        // A certificate is not fixed within seconds: fail at once, the agent's loop tries later.
+        if (tlsProblem(error)) return false;
         if (!(isNetworkError(error) || isRetryableError(error) || error.code === 'ETIMEDOUT')) return false;
         const retryAfter = parseRetryAfter(error.response?.headers['retry-after']);
         return retryAfter === undefined || retryAfter <= maxRetryAfterMs;
@@ -135,10 +137,18 @@ function badResponse(what: string, error: z.ZodError | undefined): SyncError {
 /** Classifies an axios failure: network, timeout, auth, rate limit, server or a rejected request. */
 export function toSyncError(error: unknown): SyncError {
   if (error instanceof SyncError) return error;
-  if (!(error instanceof AxiosError)) return new SyncError('network', (error as Error).message ?? String(error), { cause: error });
+  if (!(error instanceof AxiosError)) {
+    const tls = tlsProblem(error);
+    return new SyncError('network', tls ?? (error as Error).message ?? String(error), { cause: error });
+  }
   const where = `${error.config?.method?.toUpperCase() ?? ''} ${error.config?.url ?? ''}`.trim();
   if (error.code === 'ERR_CANCELED') return new SyncError('canceled', `${where} canceled`, { cause: error });
   if (!error.response) {
+    // A TLS failure (a certificate the agent cannot trust, no TLS on that port): said in words, with
+    // the fix. Still `network`, transient: the outbox keeps every change, and a certificate fixed on
+    // the hub is picked up by the agent's next automatic retry without a restart.
+    const tls = tlsProblem(error);
+    if (tls) return new SyncError('network', `${where}: ${tls}`, { cause: error });
     const timeout = error.code === 'ETIMEDOUT' || error.code === 'ECONNABORTED';
     return new SyncError(timeout ? 'timeout' : 'network', `${where}: ${error.code ?? ''} ${error.message}`.trim(), { cause: error });
   }
@@ -156,4 +166,59 @@ export function toSyncError(error: unknown): SyncError {
   if (status >= 500) return new SyncError('server', message, { status, retryAfterMs, cause: error });
   if (parsed.success && parsed.data.error.code === 'protocol_mismatch') return new SyncError('protocol', message, { status, cause: error });
   return new SyncError('rejected', message, { status, cause: error });
+}
+
+/** Node's certificate checks that fail because the agent does not trust who signed the hub's certificate. */
+const UNTRUSTED_CERT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'CERT_CHAIN_TOO_LONG',
+  'PATH_LENGTH_EXCEEDED',
+  'CERT_SIGNATURE_FAILURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_REVOKED',
+]);
+const EXPIRED_CERT = new Set(['CERT_HAS_EXPIRED', 'ERROR_IN_CERT_NOT_AFTER_FIELD']);
+const FUTURE_CERT = new Set(['CERT_NOT_YET_VALID', 'ERROR_IN_CERT_NOT_BEFORE_FIELD']);
+const OTHER_NAME_CERT = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+/** What OpenSSL says when the other side of an https:// URL does not speak TLS (a plain-HTTP port). */
+const NOT_TLS = /wrong version number|packet length too long/i;
+
+const CA_FIX = 'give the agent your CA with NODE_EXTRA_CA_CERTS=/path/ca.pem';
+
+/**
+ * What an operator should read for a TLS failure (the hub's certificate, or no TLS at all on that
+ * port), with the fix; null when the failure is not about TLS. Certificate checks are never turned
+ * off: the fixes are a certificate the agent trusts on the hub, or the hub's CA given to the agent.
+ */
+function tlsProblem(error: unknown): string | null {
+  if (!error || typeof error !== 'object') return null;
+  const failure = error as { code?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const code = [failure.code, failure.cause?.code].find((c): c is string => typeof c === 'string') ?? '';
+  if (!code) return null;
+  const reason = [failure.cause?.message, failure.message].find((m): m is string => typeof m === 'string')?.trim() ?? '';
+  const said = reason && reason !== code ? `${reason}, ${code}` : code;
+  if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
+    return `the hub's TLS certificate cannot be verified (${said}): if it is from a public CA, make the hub send its intermediate certificates too (the full chain); if it is from your own CA, ${CA_FIX}`;
+  }
+  if (UNTRUSTED_CERT.has(code)) return `the hub's TLS certificate is not trusted (${said}): install a certificate from a public CA on the hub, or ${CA_FIX}`;
+  if (EXPIRED_CERT.has(code)) {
+    return `the hub's TLS certificate has expired (${said}): renew it on the hub; if it should still be valid, check this computer's date and time`;
+  }
+  if (FUTURE_CERT.has(code)) return `the hub's TLS certificate is not valid yet (${said}): check this computer's date and time`;
+  if (OTHER_NAME_CERT.has(code)) {
+    return `the hub's TLS certificate is for another name (${said}): put a name the certificate lists in hub.url, or install a certificate for this name on the hub`;
+  }
+  const notTls = NOT_TLS.exec(reason);
+  if (notTls && (code === 'EPROTO' || code.startsWith('ERR_SSL_'))) {
+    return `the hub did not answer in TLS (${notTls[0]}, ${code}): hub.url says https:// but that port speaks plain HTTP; use the hub's https:// address (its TLS proxy)`;
+  }
+  return null;
 }
