@@ -57,6 +57,14 @@ export interface OutboxCounts {
   readonly oldestPendingAt: string | null;
 }
 
+/** How `due()` picks: `force` ignores back-off; `exclude` (row ids in flight) and `maxPostponeMs` as documented there. */
+export interface DueOptions {
+  readonly force: boolean;
+  readonly exclude?: ReadonlySet<string>;
+  /** The longest postponement ever stored; an entry due further ahead than now + this is due now. */
+  readonly maxPostponeMs?: number;
+}
+
 /** Entries read per step of the queue walk: bounds memory whatever the outbox size. */
 const WALK_CHUNK = 2000;
 /** Keys (or seqs) per `IN (…)` list. */
@@ -81,10 +89,13 @@ export class OutboxStore {
    * Up to `limit` rows with pending changes, in the order of their first pending change (parents
    * before children), each with its latest state and the seq of its latest pending entry. Rows held
    * by an open manual conflict wait, and so do rows in `exclude` (in flight). `force` ignores
-   * back-off. Time is linear in the part of the queue walked; memory is bounded by `limit` (and
-   * the open conflicts), never by the outbox size or by how many entries one row has piled up.
+   * back-off. An entry postponed further ahead than `maxPostponeMs` (the longest postponement
+   * `postpone` is ever given) is due too: only a clock that went back since explains it, and it
+   * would otherwise wait for the size of the jump. Time is linear in the part of the queue walked;
+   * memory is bounded by `limit` (and the open conflicts), never by the outbox size or by how many
+   * entries one row has piled up.
    */
-  async due(limit: number, now: Date, opts: { force: boolean; exclude?: ReadonlySet<string> }): Promise<OutboxEntry[]> {
+  async due(limit: number, now: Date, opts: DueOptions): Promise<OutboxEntry[]> {
     const picked = await this.walk(limit, now, opts);
     if (picked.size === 0) return [];
     // Per entity `row_key IN (…)`: MySQL plans a long list of (entity, row_key) pairs very badly.
@@ -155,11 +166,7 @@ export class OutboxStore {
    * until `limit` distinct rows are found: the rows in order of first pending change. Memory is
    * one chunk plus the rows picked, whatever the outbox size.
    */
-  private async walk(
-    limit: number,
-    now: Date,
-    opts: { force: boolean; exclude?: ReadonlySet<string> },
-  ): Promise<Map<string, { entity: string; rowKey: string }>> {
+  private async walk(limit: number, now: Date, opts: DueOptions): Promise<Map<string, { entity: string; rowKey: string }>> {
     // Rows held by an open manual conflict are skipped here rather than by a NOT EXISTS in the
     // query: the conflicts table has no (entity, row_key) index, so with a few thousand open
     // conflicts that subquery costs each walked entry a scan of them (measured: 200k entries took
@@ -172,12 +179,14 @@ export class OutboxStore {
     }
     const picked = new Map<string, { entity: string; rowKey: string }>();
     const chunkSize = Math.max(limit, WALK_CHUNK);
+    // ISO text compares in time order on both dialects; `> NULL` (no bound given) is never true.
+    const beyond = opts.maxPostponeMs === undefined ? null : new Date(now.getTime() + opts.maxPostponeMs).toISOString();
     for (let after = 0; picked.size < limit; ) {
       const chunk = await this.db.all<{ seq: number; entity: string; row_key: string }>(
         `SELECT seq, entity, row_key FROM ${this.t.outbox}
-         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ?)
+         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ? OR next_attempt_at > ?)
          ORDER BY seq LIMIT ?`,
-        [after, opts.force ? 1 : 0, now.toISOString(), chunkSize],
+        [after, opts.force ? 1 : 0, now.toISOString(), beyond, chunkSize],
       );
       for (const r of chunk) {
         const id = rowId(r.entity, r.row_key);

@@ -21,8 +21,10 @@ export interface PushOutcome {
  */
 export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, opts: { force: boolean }): Promise<PushOutcome> {
   const counts = { pushed: 0, conflicts: 0, failed: 0 };
-  // Rows of the batch still in flight are left out: their base changes when it settles.
-  const next = (inFlight: ReadonlySet<string>) => ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force, exclude: inFlight });
+  // Rows of the batch still in flight are left out: their base changes when it settles. An entry
+  // postponed beyond the longest postponement goes too (the clock went back since).
+  const next = (inFlight: ReadonlySet<string>) =>
+    ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force, exclude: inFlight, maxPostponeMs: longestPostponementMs(ctx) });
   let batch = await next(new Set());
   let sending = batch.length > 0 ? sendOrPostpone(ctx, batch) : null;
   let extraPasses = 0;
@@ -54,6 +56,9 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
 /** The longest a hub's Retry-After may postpone the outbox (the back-off cap when that is longer). */
 const RETRY_AFTER_CAP_MS = 3_600_000;
 
+/** The longest any postponement may be: the Retry-After cap or the back-off cap, whichever is longer. */
+const longestPostponementMs = (ctx: EngineContext) => Math.max(ctx.maxBackoffMs, RETRY_AFTER_CAP_MS);
+
 const rowId = (e: OutboxEntry) => `${e.entity}\u0000${e.rowKey}`;
 
 /** Sends a batch; on a transient failure its entries are postponed with capped back-off. */
@@ -72,7 +77,7 @@ async function sendOrPostpone(ctx: EngineContext, batch: readonly OutboxEntry[])
           new Date(
             Date.now() +
               Math.min(
-                Math.max(ctx.maxBackoffMs, RETRY_AFTER_CAP_MS),
+                longestPostponementMs(ctx),
                 Math.max(syncError.extra.retryAfterMs ?? 0, backoffMs(attempts, { baseMs: 1000, maxMs: ctx.maxBackoffMs })),
               ),
           ),
