@@ -58,6 +58,7 @@ export class Agent {
   private liveTimer: NodeJS.Timeout | null = null;
   private liveEntities = new Set<string>();
   private lastDataVersion = -1;
+  private databaseDown = false;
   private started = false;
   private lock: EngineLock | null = null;
 
@@ -245,16 +246,33 @@ export class Agent {
     const db = this.opts.engine.db;
     const tick = async () => {
       if (!this.started) return;
-      const version = db instanceof SqliteAdapter ? db.dataVersion() : await this.opts.engine.outbox.lastSeq();
-      if (version !== this.lastDataVersion) {
-        const first = this.lastDataVersion === -1;
-        this.lastDataVersion = version;
-        if (!first) {
-          await this.refreshCounts();
-          if (this.snapshot.pending > 0) void this.trigger({ trigger: 'local-write', push: true, pull: [] });
+      try {
+        const version = db instanceof SqliteAdapter ? db.dataVersion() : await this.opts.engine.outbox.lastSeq();
+        if (this.databaseDown) {
+          this.databaseDown = false;
+          this.opts.logger.info('shop database answers again');
+          if (this.snapshot.lastErrorCode === 'database') this.snapshot = { ...this.snapshot, lastError: null, lastErrorCode: null };
+          this.publish();
         }
+        if (version !== this.lastDataVersion) {
+          const first = this.lastDataVersion === -1;
+          this.lastDataVersion = version;
+          if (!first) {
+            await this.refreshCounts();
+            if (this.snapshot.pending > 0) void this.trigger({ trigger: 'local-write', push: true, pull: [] });
+          }
+        }
+      } catch (error) {
+        // The server restarting, a dropped connection: said once, and the watch goes on.
+        if (!this.databaseDown) {
+          this.databaseDown = true;
+          this.opts.logger.warn({ error: describeError(error) }, 'shop database unreachable: watching for it to come back');
+          this.snapshot = { ...this.snapshot, lastError: describeError(error), lastErrorCode: 'database' };
+          this.publish();
+        }
+      } finally {
+        if (this.started) this.localTimer = setTimeout(() => void tick(), this.opts.localPollMs ?? 40);
       }
-      this.localTimer = setTimeout(() => void tick().catch(() => undefined), this.opts.localPollMs ?? 40);
     };
     void tick();
   }
@@ -282,8 +300,10 @@ export class Agent {
         },
       });
     } catch (error) {
-      // Only the database failing outside a module gets here (e.g. a full disk while recording the run).
+      // Only the database failing outside a module gets here (e.g. a full disk while recording the
+      // run, the server restarting): tried again with the back-off.
       this.snapshot = { ...this.snapshot, running: false, currentRun: null, lastError: describeError(error), lastErrorCode: 'database' };
+      this.scheduleRetry('database');
       this.publish();
       throw error;
     }
@@ -329,20 +349,27 @@ export class Agent {
     }
     if (code && TRANSIENT.has(code)) {
       this.httpOk = code === 'bad_response' ? true : false;
-      this.failures++;
-      const delay = backoffMs(this.failures, { baseMs: 1000, maxMs: this.opts.maxBackoffMs ?? 300_000 });
-      const at = new Date(Date.now() + delay);
-      this.snapshot = { ...this.snapshot, nextRetryAt: at.toISOString() };
-      // The hub was unreachable: this retry is the back-off, so changes postponed meanwhile go
-      // with it. A hub that answered (5xx, 429 with Retry-After) keeps its own postponement.
-      const force = code === 'network' || code === 'timeout';
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        void this.trigger({ trigger: 'schedule', push: true, pull: 'all', force });
-      }, delay);
+      this.scheduleRetry(code);
+    } else if (code === 'database') {
+      // The shop's database failed (a restart, a full disk): the hub is fine, try again later.
+      this.scheduleRetry(code);
     } else {
       this.httpOk = true;
     }
+  }
+
+  private scheduleRetry(code: string): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.failures++;
+    const delay = backoffMs(this.failures, { baseMs: 1000, maxMs: this.opts.maxBackoffMs ?? 300_000 });
+    this.snapshot = { ...this.snapshot, nextRetryAt: new Date(Date.now() + delay).toISOString() };
+    // The hub was unreachable: this retry is the back-off, so changes postponed meanwhile go
+    // with it. A hub that answered (5xx, 429 with Retry-After) keeps its own postponement.
+    const force = code === 'network' || code === 'timeout';
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.trigger({ trigger: 'schedule', push: true, pull: 'all', force });
+    }, delay);
   }
 
   private async refreshCounts(): Promise<void> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { expect } from 'vitest';
+import { Agent } from '../../src/core/agent.js';
 import { parseConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
@@ -82,5 +83,34 @@ test('a run whose log lines cannot be saved (the connection dropped mid-failure)
     expect((await engine.runs.list(1))[0]).toMatchObject({ id: summary.runId, status: 'FAILED' });
   } finally {
     await engine.close();
+  }
+});
+
+test('a running agent whose connections the server dropped keeps noticing the POS: the next sale goes within seconds, not at the next poll', { timeout: 60_000 }, async ({ dir }) => {
+  const hub = await startHub(dir, { rateLimit: false });
+  const local = await openLocalStore('mysql', dir);
+  const database = (local.database as { database: string }).database;
+  const admin = await mysql.createConnection(MYSQL);
+  const config = parseConfig(
+    { hub: { url: hub.url, apiKey: await hub.nodeKey(), timeoutMs: 5000 }, database: local.database, entities: PORTABLE_ENTITIES },
+    { baseDir: '/', env: {} },
+  );
+  const engine = await SyncEngine.open(config.instances[0]!, { logger: silentLogger() });
+  const agent = new Agent({ engine, logger: silentLogger(), intervalMinutes: 60, maxBackoffMs: 1000, localPollMs: 20 });
+  try {
+    await agent.start();
+    await waitFor(() => agent.status().lastSuccessAt, 10_000, 'the first run');
+    for (let round = 0; round < 5; round++) {
+      // Dropped while the watch is between polls or in one: either way it must go on.
+      expect(await killConnections(admin, database, local.connectionId!)).toBeGreaterThan(0);
+      await local.run('INSERT INTO products (id, name, price) VALUES (?, ?, ?)', [`p${round}`, `P${round}`, round]);
+      await waitFor(async () => (await hub.store.adminGet('shop-1', 'products', `p${round}`))?.data, 10_000, `sale ${round} on the hub`);
+    }
+  } finally {
+    await agent.stop();
+    await engine.close();
+    await admin.end();
+    await local.close();
+    await hub.stop();
   }
 });
