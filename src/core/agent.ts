@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { backoffMs } from './backoff.js';
 import { deriveState, type AgentStatus } from './connection-state.js';
 import { acquireEngineLock, type EngineLock } from './engine-lock.js';
-import { describeError } from './errors.js';
+import type { LockEvent } from './store/db-adapter.js';
+import { SyncError, describeError } from './errors.js';
 import { LiveClient } from './live-client.js';
 import { Scheduler, intervalToCron } from './scheduler.js';
 import { SingleFlight } from './single-flight.js';
@@ -59,6 +60,8 @@ export class Agent {
   private liveEntities = new Set<string>();
   private lastDataVersion = -1;
   private databaseDown = false;
+  /** Why this agent stopped syncing for good (another agent holds the database). */
+  private halted: string | null = null;
   private started = false;
   private lock: EngineLock | null = null;
 
@@ -115,7 +118,7 @@ export class Agent {
   async start(): Promise<void> {
     if (this.started) return;
     const { engine } = this.opts;
-    this.lock = await acquireEngineLock(engine.db, engine.tables, 'dovetail run', { wait: false });
+    this.lock = await acquireEngineLock(engine.db, engine.tables, 'dovetail run', { wait: false, onChange: (event) => this.onLockChange(event) });
     this.started = true;
     const last = await engine.status();
     this.snapshot = { ...this.snapshot, lastSuccessAt: last.lastSuccessAt };
@@ -153,6 +156,33 @@ export class Agent {
     void this.trigger({ trigger: 'startup', push: true, pull: 'all' });
   }
 
+  /** The MySQL lock follows its connection: lost in a server restart, then taken again. */
+  private onLockChange(event: LockEvent): void {
+    const { logger } = this.opts;
+    if (event.kind === 'lost') logger.warn({ error: event.error }, 'database lock lost with its connection: taking it again');
+    else if (event.kind === 'regained') logger.info('database lock taken again');
+    else {
+      // Another agent started while the server restarted: two would sync one database, so this one stops.
+      const message = `another Dovetail agent took this database while its server restarted (MySQL connection ${event.holder ?? '?'}): this agent stopped syncing; stop one of them`;
+      logger.error(message);
+      this.halt(message);
+    }
+  }
+
+  /** Stops every automatic trigger (the process stays up and says why in its status). */
+  private halt(message: string): void {
+    this.halted = message;
+    this.started = false;
+    for (const timer of [this.retryTimer, this.pauseTimer, this.localTimer, this.liveTimer]) if (timer) clearTimeout(timer);
+    this.retryTimer = null;
+    this.live?.stop();
+    this.live = null;
+    void this.scheduler.stop();
+    this.flight.cancel();
+    this.snapshot = { ...this.snapshot, lastError: message, lastErrorCode: 'busy', nextRetryAt: null };
+    this.publish();
+  }
+
   /** Stops triggers, lets the run in progress finish (drain), and leaves the engine open. */
   async stop(): Promise<void> {
     this.started = false;
@@ -169,6 +199,7 @@ export class Agent {
    * `direction`, `only` and `skip` narrow it as for `dovetail sync` (they select pulled entities).
    */
   syncNow(opts: { full?: boolean; direction?: 'push' | 'pull' | 'both'; only?: readonly string[]; skip?: readonly string[] } = {}): Promise<SyncSummary> {
+    if (this.halted) return Promise.reject(new SyncError('busy', this.halted));
     const direction = opts.direction ?? 'both';
     const pull =
       direction === 'push' ? [] : opts.only || opts.skip ? this.opts.engine.selectEntities(opts.only, opts.skip).filter((e) => this.pulled.has(e.name)).map((e) => e.name) : 'all';

@@ -1,7 +1,7 @@
 import type { AgentTables } from './agent-tables.js';
 import { SyncError } from './errors.js';
 import { OWNER, ownerAlive } from './process-owner.js';
-import type { DbAdapter } from './store/db-adapter.js';
+import type { DbAdapter, LockEvent } from './store/db-adapter.js';
 
 /** One sync engine per database at a time: held by `dovetail run` and by a one-shot `dovetail sync`. */
 export interface EngineLock {
@@ -23,10 +23,15 @@ const META = 'engine_lock';
  * MySQL/MariaDB: `GET_LOCK` on a connection kept for the lock's life (released by the server if
  * the process dies).
  */
-export async function tryEngineLock(db: DbAdapter, t: AgentTables, what: string): Promise<EngineLock | LockHolder> {
+export async function tryEngineLock(
+  db: DbAdapter,
+  t: AgentTables,
+  what: string,
+  onChange?: (event: LockEvent) => void,
+): Promise<EngineLock | LockHolder> {
   if (db.namedLock) {
     const name = `dovetail:${t.outbox}`;
-    const lock = await db.namedLock(name);
+    const lock = await db.namedLock(name, onChange);
     if ('release' in lock) return lock;
     return { owner: `MySQL connection ${lock.holder}`, since: null, what: 'another Dovetail sync or agent' };
   }
@@ -54,11 +59,11 @@ export async function acquireEngineLock(
   db: DbAdapter,
   t: AgentTables,
   what: string,
-  opts: { wait: boolean; onWait?: (holder: LockHolder) => void; signal?: AbortSignal; pollMs?: number },
+  opts: { wait: boolean; onWait?: (holder: LockHolder) => void; signal?: AbortSignal; pollMs?: number; onChange?: (event: LockEvent) => void },
 ): Promise<EngineLock> {
   let told = false;
   for (;;) {
-    const got = await tryEngineLock(db, t, what);
+    const got = await tryEngineLock(db, t, what, opts.onChange);
     if ('release' in got) return got;
     if (!opts.wait) throw new SyncError('busy', describeHolder(got));
     if (!told) opts.onWait?.(got);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Agent } from '../../src/core/agent.js';
 import { parseConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -113,4 +113,94 @@ test('a running agent whose connections the server dropped keeps noticing the PO
     await local.close();
     await hub.stop();
   }
+});
+
+describe('the one-agent lock on a MySQL/MariaDB shop', () => {
+  const lockName = (database: string) => `dovetail:sync_outbox@${database}`;
+  const holder = async (admin: mysql.Connection, database: string) => {
+    const [rows] = await admin.query('SELECT IS_USED_LOCK(?) AS holder', [lockName(database)]);
+    return (rows as { holder: number | null }[])[0]!.holder;
+  };
+
+  test('two shops on one server each run their agent; a lock dropped with its connection is taken again', { timeout: 60_000 }, async ({ dir }) => {
+    const hub = await startHub(dir, { rateLimit: false });
+    const shops = [await openLocalStore('mysql', join(dir, 'a')), await openLocalStore('mysql', join(dir, 'b'))];
+    const admin = await mysql.createConnection(MYSQL);
+    const agents: Agent[] = [];
+    const engines: SyncEngine[] = [];
+    try {
+      for (const [i, shop] of shops.entries()) {
+        const config = parseConfig(
+          { hub: { url: hub.url, apiKey: await hub.nodeKey(`shop-${i}`, `pos-${i}`), timeoutMs: 5000 }, database: shop.database, entities: PORTABLE_ENTITIES },
+          { baseDir: '/', env: {} },
+        );
+        const engine = await SyncEngine.open(config.instances[0]!, { logger: silentLogger() });
+        engines.push(engine);
+        const agent = new Agent({ engine, logger: silentLogger(), intervalMinutes: 60 });
+        agents.push(agent);
+        await agent.start();
+      }
+      const database = (shops[0]!.database as { database: string }).database;
+      const first = await holder(admin, database);
+      expect(first).not.toBeNull();
+      expect(await killConnections(admin, database, shops[0]!.connectionId!)).toBeGreaterThan(0);
+      const again = await waitFor(async () => {
+        const now = await holder(admin, database);
+        return now !== null && now !== first ? now : null;
+      }, 10_000, 'the lock taken again');
+      expect(again).not.toBe(first);
+      // Taken again, it keeps a second agent out.
+      const second = await SyncEngine.open(engines[0]!.config, { logger: silentLogger() });
+      try {
+        await expect(new Agent({ engine: second, logger: silentLogger() }).start()).rejects.toThrow(/the database is in use by another Dovetail sync or agent/);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      for (const agent of agents) await agent.stop();
+      for (const engine of engines) await engine.close();
+      await admin.end();
+      for (const shop of shops) await shop.close();
+      await hub.stop();
+    }
+  });
+
+  test('another process took the lock while the connection was gone: the agent stops syncing and says why', { timeout: 60_000 }, async ({ dir }) => {
+    const hub = await startHub(dir, { rateLimit: false });
+    const local = await openLocalStore('mysql', dir);
+    const database = (local.database as { database: string }).database;
+    const admin = await mysql.createConnection(MYSQL);
+    const intruder = await mysql.createConnection(MYSQL); // in no database: killConnections spares it
+    const config = parseConfig(
+      { hub: { url: hub.url, apiKey: await hub.nodeKey(), timeoutMs: 5000 }, database: local.database, entities: PORTABLE_ENTITIES },
+      { baseDir: '/', env: {} },
+    );
+    const engine = await SyncEngine.open(config.instances[0]!, { logger: silentLogger() });
+    const agent = new Agent({ engine, logger: silentLogger(), intervalMinutes: 60 });
+    try {
+      await agent.start();
+      const [me] = (await intruder.query('SELECT CONNECTION_ID() AS id'))[0] as { id: number }[];
+      // The agent's keeper checks once a second: kill and grab at once, again if it was quicker.
+      let got = false;
+      for (let attempt = 0; attempt < 5 && !got; attempt++) {
+        await killConnections(admin, database, local.connectionId!);
+        await admin.query(`KILL CONNECTION ${Number(await holder(admin, database) ?? 0)}`).catch(() => undefined);
+        const [rows] = await intruder.query('SELECT GET_LOCK(?, 0) AS got', [lockName(database)]);
+        got = (rows as { got: number }[])[0]!.got === 1;
+      }
+      expect(got).toBe(true);
+      await waitFor(() => agent.status().lastErrorCode === 'busy', 10_000, 'the agent to stop');
+      expect(agent.status().lastError).toBe(
+        `another Dovetail agent took this database while its server restarted (MySQL connection ${me!.id}): this agent stopped syncing; stop one of them`,
+      );
+      await expect(agent.syncNow()).rejects.toThrow(/another Dovetail agent took this database/);
+    } finally {
+      await agent.stop();
+      await engine.close();
+      await intruder.end();
+      await admin.end();
+      await local.close();
+      await hub.stop();
+    }
+  });
 });

@@ -17,6 +17,9 @@ export interface DbExecutor {
  * The local database behind the engine. SQLite (better-sqlite3) and MySQL (mysql2) implement it;
  * everything above speaks SQL through `dialect` and never touches a driver.
  */
+/** A held named lock lost with its connection, taken again, or taken meanwhile by someone else. */
+export type LockEvent = { readonly kind: 'lost'; readonly error: string } | { readonly kind: 'regained' } | { readonly kind: 'taken'; readonly holder: number | null };
+
 export interface DbAdapter extends DbExecutor {
   readonly dialect: Dialect;
   /** Runs several DDL statements separated by `;`. */
@@ -33,10 +36,12 @@ export interface DbAdapter extends DbExecutor {
    */
   ddlSession?<T>(lockWaitSeconds: number, fn: (session: DbExecutor) => Promise<T>): Promise<T>;
   /**
-   * MySQL/MariaDB: takes a server-side named lock (GET_LOCK) on a connection kept until release;
-   * the server frees it if the process dies. Otherwise tells which connection holds it.
+   * MySQL/MariaDB: takes a server-side named lock (GET_LOCK), scoped to this database, on a
+   * connection kept until release; the server frees it if the process dies. A lock the server
+   * dropped (a restart) is taken again as soon as it answers; `onChange` hears about it.
+   * Otherwise tells which connection holds it.
    */
-  namedLock?(name: string): Promise<{ release(): Promise<void> } | { holder: number | null }>;
+  namedLock?(name: string, onChange?: (event: LockEvent) => void): Promise<{ release(): Promise<void> } | { holder: number | null }>;
   close(): Promise<void>;
 }
 

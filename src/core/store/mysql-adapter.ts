@@ -1,5 +1,6 @@
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
-import type { DbAdapter, DbExecutor, RunResult, SqlValue } from './db-adapter.js';
+import { createHash } from 'node:crypto';
+import type { DbAdapter, DbExecutor, LockEvent, RunResult, SqlValue } from './db-adapter.js';
 import { mysqlDialect } from './mysql-dialect.js';
 
 export interface MySqlOptions {
@@ -30,6 +31,8 @@ export class MySqlAdapter implements DbAdapter {
     /** MariaDB has JSON_COMPACT; MySQL prints JSON arrays with spaces. */
     readonly compactJson: boolean,
     private readonly timeout: number,
+    /** The database this adapter works in: named locks are scoped to it (GET_LOCK names are server-wide). */
+    private readonly database: string,
   ) {
     this.direct = this.executor(pool);
     this.flavor = compactJson ? 'mariadb' : 'mysql';
@@ -54,7 +57,7 @@ export class MySqlAdapter implements DbAdapter {
     try {
       const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
       const version = String(rows[0]?.v ?? '');
-      return new MySqlAdapter(pool, /mariadb/i.test(version), opts.queryTimeoutMs ?? 60_000);
+      return new MySqlAdapter(pool, /mariadb/i.test(version), opts.queryTimeoutMs ?? 60_000, opts.database);
     } catch (error) {
       await pool.end();
       throw error;
@@ -120,22 +123,72 @@ export class MySqlAdapter implements DbAdapter {
     }
   }
 
-  async namedLock(name: string): Promise<{ release(): Promise<void> } | { holder: number | null }> {
+  async namedLock(name: string, onChange?: (event: LockEvent) => void): Promise<{ release(): Promise<void> } | { holder: number | null }> {
+    const scoped = scopedLockName(name, this.database);
+    const first = await this.takeLock(scoped);
+    if (!('connection' in first)) return first;
+    let connection: PoolConnection | null = first.connection;
+    let released = false;
+    let checking = false;
+    let toldTaken = false;
+    // A server restart frees the lock with its connection: checked every second, taken again
+    // as soon as the server answers (unless another process got there first: then it is said).
+    const check = async () => {
+      if (checking || released) return;
+      checking = true;
+      try {
+        if (connection) {
+          try {
+            const [rows] = await connection.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [scoped]);
+            if (Number(rows[0]?.mine) === 1) return;
+            onChange?.({ kind: 'lost', error: 'the server no longer holds the lock for this connection' });
+          } catch (error) {
+            onChange?.({ kind: 'lost', error: (error as Error).message });
+          }
+          connection.destroy();
+          connection = null;
+        }
+        const again = await this.takeLock(scoped).catch(() => null);
+        if (!again || released) {
+          if (again && 'connection' in again) again.connection.release();
+          return;
+        }
+        if ('connection' in again) {
+          connection = again.connection;
+          toldTaken = false;
+          onChange?.({ kind: 'regained' });
+        } else if (!toldTaken) {
+          toldTaken = true;
+          onChange?.({ kind: 'taken', holder: again.holder });
+        }
+      } finally {
+        checking = false;
+      }
+    };
+    const keeper = setInterval(() => void check(), 1000);
+    keeper.unref();
+    return {
+      release: async () => {
+        released = true;
+        clearInterval(keeper);
+        const held = connection;
+        connection = null;
+        if (!held) return;
+        await held.query('SELECT RELEASE_LOCK(?)', [scoped]).catch(() => undefined);
+        held.release();
+      },
+    };
+  }
+
+  private async takeLock(name: string): Promise<{ connection: PoolConnection } | { holder: number | null }> {
     const connection = await this.pool.getConnection();
     try {
       const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got, IS_USED_LOCK(?) AS holder', [name, name]);
-      if (Number(rows[0]?.got) === 1) {
-        return {
-          release: async () => {
-            await connection.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
-            connection.release();
-          },
-        };
-      }
+      if (Number(rows[0]?.got) === 1) return { connection };
       connection.release();
       return { holder: rows[0]?.holder === null ? null : Number(rows[0]?.holder) };
     } catch (error) {
-      connection.release();
+      connection.destroy();
       throw error;
     }
   }
@@ -160,4 +213,10 @@ export class MySqlAdapter implements DbAdapter {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** `name@database`, or a digest of it where that is over the server's 64-character limit. */
+function scopedLockName(name: string, database: string): string {
+  const full = `${name}@${database}`;
+  return full.length <= 64 ? full : `dovetail:${createHash('sha256').update(full).digest('hex').slice(0, 48)}`;
 }

@@ -8,7 +8,7 @@ export const TRAY_STATES: readonly TrayState[] = ['error', 'conflicts', 'paused'
 export const SYNCING_AFTER_MS = 2000;
 
 /** Error codes that stop syncing until a person acts (a bad key, the shop's database, the config). */
-const BLOCKING_CODES = new Set(['auth', 'forbidden', 'database', 'config', 'protocol']);
+const BLOCKING_CODES = new Set(['auth', 'forbidden', 'database', 'config', 'protocol', 'busy']);
 
 /** Everything the tray shows, besides the locale and platform. */
 export interface DesktopStatus {
