@@ -11,6 +11,14 @@
  * `failPauseMs`. On MySQL it first prints `conn ID` for each of its server connections. With `connections: 2` on MySQL two connections interleave their transactions,
  * holding each open 0–`holdMs` ms, so outbox seqs commit out of order. Ends with `done N` when
  * the count is reached or stdin ends; every loop is bounded by `count`.
+ *
+ * With `reconnect` (MySQL: the server is restarted under it), a connection the server dropped is
+ * dialled again before the next write (printing a new `conn ID`); while the server is down each
+ * write prints `fail …`. A COMMIT that failed (its answer lost with the connection) may or may not
+ * have committed: the row is read back on a live connection once the server answers again
+ * (bounded by `resolveMs`), and the change is printed `ok …` only when the row holds its price
+ * (each change writes a distinct price), `fail …` otherwise. One info line `unknown ID committed`
+ * / `unknown ID rolled-back` / `unknown ID unresolved` tells which.
  */
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
@@ -27,12 +35,21 @@ export interface PosSimArgs {
   readonly holdMs?: number;
   /** Characters added to each sale's name (bigger rows fill a disk sooner). */
   readonly padding?: number;
+  /** MySQL: dial again after the server dropped the connection (a restart), instead of failing every later write. */
+  readonly reconnect?: boolean;
+  /** With `reconnect`: how long to keep trying to learn the fate of a COMMIT whose answer was lost, ms (default 120 s). */
+  readonly resolveMs?: number;
 }
 
 interface Writer {
   write(sql: string, params: unknown[]): Promise<void>;
+  /** After an indeterminate COMMIT: does row `id` hold `price` (i.e. did that change commit)? Throws while the server is unreachable. */
+  committed?(id: string, price: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** A COMMIT that failed without telling whether it took effect (the connection or the server went away). */
+class IndeterminateCommit extends Error {}
 
 async function openWriter(args: PosSimArgs, index: number): Promise<Writer> {
   const db = args.database;
@@ -50,24 +67,84 @@ async function openWriter(args: PosSimArgs, index: number): Promise<Writer> {
       },
     };
   }
-  const conn = await mysql.createConnection({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
-  // Tests that drop the agent's server connections spare these.
-  process.stdout.write(`conn ${conn.threadId}\n`);
+  const options = { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, connectTimeout: 5000 };
+  let dead = false;
+  const dial = async () => {
+    const fresh = await mysql.createConnection(options);
+    // Without a listener, an error on an idle connection (the server shutting down) would crash the process.
+    fresh.on('error', () => {
+      if (conn === fresh) dead = true;
+    });
+    // Tests that drop the agent's server connections spare these.
+    process.stdout.write(`conn ${fresh.threadId}\n`);
+    return fresh;
+  };
+  let conn: mysql.Connection = await dial();
+  /** A fatal error (or one on a connection already closed, or "server shutdown in progress") means: dial again before the next statement. */
+  const markIfLost = (error: unknown) => {
+    const e = error as { fatal?: boolean; message?: string; errno?: number };
+    if (e.fatal || /closed state|connection lost|ECONNRESET|EPIPE/i.test(e.message ?? '') || e.errno === 1053) dead = true;
+  };
+  const live = async () => {
+    if (!dead) return conn;
+    if (!args.reconnect) throw new Error('connection lost');
+    const old = conn;
+    conn = await dial();
+    dead = false;
+    old.destroy();
+    return conn;
+  };
   return {
     write: async (sql, params) => {
-      await conn.query('BEGIN');
+      const c = await live();
       try {
-        await conn.query(sql, params);
+        await c.query('BEGIN');
+        await c.query(sql, params);
         const hold = args.holdMs ? Math.random() * args.holdMs * (index + 1) : 0;
         if (hold > 0) await new Promise((resolve) => setTimeout(resolve, hold));
-        await conn.query('COMMIT');
       } catch (error) {
-        await conn.query('ROLLBACK').catch(() => undefined);
+        await c.query('ROLLBACK').catch(() => undefined);
+        markIfLost(error);
+        throw error;
+      }
+      try {
+        await c.query('COMMIT');
+      } catch (error) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        markIfLost(error);
+        if (args.reconnect) throw new IndeterminateCommit(String((error as Error).message));
         throw error;
       }
     },
-    close: () => conn.end(),
+    committed: async (id, price) => {
+      const c = await live();
+      try {
+        const [rows] = await c.query('SELECT price FROM products WHERE id = ?', [id]);
+        return (rows as { price: number }[]).some((r) => Number(r.price) === price);
+      } catch (error) {
+        markIfLost(error);
+        throw error;
+      }
+    },
+    close: async () => {
+      if (dead) conn.destroy();
+      else await conn.end().catch(() => conn.destroy());
+    },
   };
+
+}
+
+/** Learns whether an indeterminate COMMIT took effect, retrying (bounded) while the server is away. */
+async function resolveCommit(writer: Writer, id: string, price: number, args: PosSimArgs): Promise<boolean | null> {
+  const deadline = Date.now() + (args.resolveMs ?? 120_000);
+  while (Date.now() < deadline) {
+    try {
+      return await writer.committed!(id, price);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, args.failPauseMs ?? 50));
+    }
+  }
+  return null;
 }
 
 async function main(args: PosSimArgs): Promise<void> {
@@ -92,6 +169,16 @@ async function main(args: PosSimArgs): Promise<void> {
         done++;
         process.stdout.write(`ok ${update ? 'update' : 'insert'} ${id} ${price}\n`);
       } catch (error) {
+        if (error instanceof IndeterminateCommit && writer.committed) {
+          const committed = await resolveCommit(writer, id, price, args);
+          process.stdout.write(`unknown ${id} ${committed === null ? 'unresolved' : committed ? 'committed' : 'rolled-back'}\n`);
+          if (committed) {
+            if (!update) inserted.push(id);
+            done++;
+            process.stdout.write(`ok ${update ? 'update' : 'insert'} ${id} ${price}\n`);
+            continue;
+          }
+        }
         process.stdout.write(`fail ${id} ${String((error as Error).message).replace(/\s+/g, ' ')}\n`);
         await new Promise((resolve) => setTimeout(resolve, args.failPauseMs ?? 50));
         continue;

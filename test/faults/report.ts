@@ -49,6 +49,42 @@ function describe(r: Row): [string, string] {
       return [verdict(), `proxy connections ${v('connections')}; ${ms(r.elapsedMs)}`];
     case 'retry-after':
       return [r.scenario.endsWith('short') ? 'Retry-After 1 / -5 / HTTP date +2 s' : 'Retry-After 999999999 / 2100-01-01', JSON.stringify({ ...r, scenario: undefined, tier: undefined, at: undefined })];
+    case 'mariadb-restart': {
+      const rounds = (r.rounds ?? []) as { how: string; downMs: number; caughtUpMs: number | null; lockHolderAfter: number | null }[];
+      const state = (r.agentFinalState ?? {}) as Record<string, unknown>;
+      const recovery = rounds.map((x) => (x.caughtUpMs === null ? `not within ${ms(r.recoveryWaitMs)}` : ms(x.caughtUpMs))).join(', ');
+      return [
+        verdict(),
+        `server restarts ${v('restarts')} (${rounds.map((x) => x.how).join(', ')}), down ${rounds.map((x) => (x.downMs / 1000).toFixed(1)).join(', ')} s; ` +
+          `changes committed before each stop pushed by the agent after the server answered again: ${recovery} (first DONE run within ${ms(r.maxFirstDoneMs)}); ` +
+          `outbox emptied by the agent ${r.drainedMs === null ? 'never (a final sync did it)' : `${ms(r.drainedMs)} after the POS stopped`}; ` +
+          `POS writes failed while down ${v('posFailedWrites')}, commits of unknown outcome ${v('commitsUnknown')} (${v('commitsUnknownCommitted')} had committed); ` +
+          `agent alive ${v('agentAlive')}, state ${v('state', state)}, clean stop exit ${v('agentExit')}; ` +
+          `one-agent lock held by connection ${v('lockHolderBefore')} before, after the restarts ${rounds.map((x) => String(x.lockHolderAfter)).join(', ')} (null: not re-taken); ${ms(r.elapsedMs)}`,
+      ];
+    }
+    case 'clock': {
+      if (r.scenario.endsWith('newest-wins')) {
+        const side = (x: unknown) => x as { resolution: string; skewedGapMs: number; realGapMs: number; loser: string };
+        const [ahead, behind] = [side(r.ahead), side(r.behind)];
+        return [
+          `newest-wins, shop 1 h ahead / behind the hub: ${ahead.resolution} / ${behind.resolution}`,
+          `local_at − remote_at ${ahead.skewedGapMs} / ${behind.skewedGapMs} ms, real order ${ahead.realGapMs} / ${behind.realGapMs} ms; losers kept: ${ahead.loser} / ${behind.loser}`,
+        ];
+      }
+      if (r.scenario.endsWith('outbox-backoff')) {
+        return [
+          `503 Retry-After ${v('retryAfterS')} s, then the agent's clock back 1 h`,
+          `due in ${ms(r.dueInMs)}, after the jump in ${ms(r.dueInAfterJumpMs)}; with the hub back, delivered by ${v('automaticRuns')} automatic run (the next sale's) ${v('deliveredMs')} ms after that sale`,
+        ];
+      }
+      const pause = (x: unknown) => x as { resumeMs: number; shownAheadMs: number; oldestPendingAgeMs: number; stalled: boolean };
+      const [back, forward] = [pause(r.back), pause(r.forward)];
+      return [
+        '2 s pause, wall clock −1 h / +2 h',
+        `resumed after ${back.resumeMs} / ${forward.resumeMs} ms; pausedUntil shown ${ms(back.shownAheadMs)} / ${ms(forward.shownAheadMs)} ahead; oldest pending age ${ms(back.oldestPendingAgeMs)} / ${ms(forward.oldestPendingAgeMs)} (stalled ${back.stalled} / ${forward.stalled})`,
+      ];
+    }
     case 'two-agents':
       return [`second agent exit ${v('exit')} after ${ms(r.refusedAfterMs)}`, v('message')];
     case 'disk-full':
