@@ -123,6 +123,7 @@ export class MySqlAdapter implements DbAdapter {
     }
   }
 
+  /** See DbAdapter.namedLock: scoped to this database, kept through server restarts. */
   async namedLock(name: string, onChange?: (event: LockEvent) => void): Promise<{ release(): Promise<void> } | { holder: number | null }> {
     const scoped = scopedLockName(name, this.database);
     const first = await this.takeLock(scoped);
@@ -157,7 +158,7 @@ export class MySqlAdapter implements DbAdapter {
           connection = again.connection;
           toldTaken = false;
           onChange?.({ kind: 'regained' });
-        } else if (!toldTaken) {
+        } else if (again.holder !== null && !toldTaken) {
           toldTaken = true;
           onChange?.({ kind: 'taken', holder: again.holder });
         }
