@@ -9,7 +9,7 @@ import { record, seeded, tier, TIMEOUT } from './tier.js';
 
 /** Issue 13: 10,000 changes and 100 agent kills (full tier); a small sample in the fast tier. */
 const CHANGES = tier(150, 10_000);
-const KILLS = tier(3, 100);
+const KILLS = tier(2, 100);
 
 describe.each(['sqlite', 'mysql'] as const)('%s shop database', (kind) => {
   test(

@@ -64,16 +64,16 @@ describe('wrong and revoked keys: refused, no retry storm', () => {
         const before = hub.requests.length;
         await agent.start();
         const start = Date.now();
-        for (let i = 0; Date.now() - start < 3000; i++) {
+        for (let i = 0; Date.now() - start < 2000; i++) {
           pos.prepare('INSERT INTO customers (id, first_name) VALUES (?, ?)').run(`c${i}`, `name ${i}`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
         const during = hub.requests.length - before;
-        // ~60 local commits and a 1 s backoff cap in 3 s: an agent that retried on each would send 60+.
+        // ~40 local commits and a 1 s backoff cap in 2 s: an agent that retried on each would send 40+.
         expect(during, hub.requests.slice(before).join('\n')).toBeLessThanOrEqual(3);
         expect(agent.status().lastErrorCode).toBe(kind === 'wrong' ? 'auth' : 'forbidden');
         expect(await hub.store.adminList('shop-1', 'customers', ALL)).toEqual([]);
-        expect(count(pos, 'customers')).toBeGreaterThan(40);
+        expect(count(pos, 'customers')).toBeGreaterThan(25);
       } finally {
         await agent.stop();
         pos.close();
