@@ -17,7 +17,7 @@ import { parseConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
 import { SqliteHubStore } from '../../src/hub/sqlite-hub-store.js';
-import { REPO_ROOT, type Child } from '../helpers/child.js';
+import { REPO_ROOT, watchChild, type Child } from '../helpers/child.js';
 import { test } from '../helpers/fixtures.js';
 import { startHubWith } from '../helpers/hub-harness.js';
 import { openLocalStore } from '../helpers/local-store.js';
@@ -52,26 +52,16 @@ interface ShiftedChild extends Child {
 /** A test/faults script in its own process, its wall clock `offsetMs` away from the real one. */
 function spawnShifted(script: string, args: readonly string[], offsetMs: number, clockFile: string): ShiftedChild {
   writeFileSync(clockFile, String(offsetMs));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', CLOCK_SHIFT, script, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DOVETAIL_TEST_CLOCK_OFFSET_MS: String(offsetMs), DOVETAIL_TEST_CLOCK_FILE: clockFile },
-    stdio: 'pipe',
-  });
-  const lines: string[] = [];
-  let partial = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
+  const watched = watchChild(
+    spawn(process.execPath, ['--import', 'tsx', '--import', CLOCK_SHIFT, script, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DOVETAIL_TEST_CLOCK_OFFSET_MS: String(offsetMs), DOVETAIL_TEST_CLOCK_FILE: clockFile },
+      stdio: 'pipe',
+    }),
+  );
+  const { process: child, lines, exited } = watched;
   return {
-    process: child,
-    lines,
-    stderr: () => err,
-    exited,
+    ...watched,
     jump: async (to: number) => {
       const acks = lines.filter((l) => l === `clock-offset ${to}`).length;
       writeFileSync(clockFile, String(to));

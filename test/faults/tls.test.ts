@@ -20,7 +20,7 @@ import { toSyncError } from '../../src/core/hub-client.js';
 import { createLogger } from '../../src/core/logger.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
 import { dovetail } from '../helpers/cli.js';
-import { REPO_ROOT } from '../helpers/child.js';
+import { REPO_ROOT, watchChild } from '../helpers/child.js';
 import { ENTITIES, instanceConfig, openEngine, test, waitFor } from '../helpers/fixtures.js';
 import { startHubWith } from '../helpers/hub-harness.js';
 import { adminPut, count, openPos, outboxRows } from '../helpers/local-db.js';
@@ -105,22 +105,14 @@ async function startTlsTerminator(hubUrl: string, certificate: Certificate): Pro
 function startRun(cwd: string, env: Record<string, string>): { child: ChildProcessWithoutNullStreams; lines: string[]; stderr: () => string; exited: Promise<number | string> } {
   const inherited: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['REMOTE_API_URL', 'REMOTE_API_KEY', 'SYNC_INTERVAL_MINUTES', 'SYNC_DEBUG', 'DOVETAIL_CONFIG']) delete inherited[name];
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'dovetail.js'), 'run', '--config', 'dovetail.json'], {
-    cwd,
-    env: { ...inherited, DOVETAIL_RUNTIME_DIR: cwd, ...env },
-    stdio: 'pipe',
-  });
-  const lines: string[] = [];
-  let partial = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, lines, stderr: () => err, exited };
+  const run = watchChild(
+    spawn(process.execPath, [join(REPO_ROOT, 'bin', 'dovetail.js'), 'run', '--config', 'dovetail.json'], {
+      cwd,
+      env: { ...inherited, DOVETAIL_RUNTIME_DIR: cwd, ...env },
+      stdio: 'pipe',
+    }),
+  );
+  return { child: run.process, lines: run.lines, stderr: () => run.stderr(), exited: run.exited };
 }
 
 let certDir = '';

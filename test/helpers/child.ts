@@ -15,11 +15,13 @@ export interface Child {
 
 /** Starts a TypeScript helper under test/helpers in its own Node process (through tsx). */
 export function spawnTsx(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: 'pipe',
-  });
+  return watchChild(
+    spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], { cwd: REPO_ROOT, env, stdio: 'pipe' }),
+  );
+}
+
+/** Collects a child's stdout line by line and its stderr, and tells when it has ended. */
+export function watchChild(child: ChildProcessWithoutNullStreams): Child {
   const lines: string[] = [];
   let partial = '';
   let err = '';

@@ -47,7 +47,7 @@ test('a POS selling and editing sales while the agent is started and SIGKILLed a
   const shop = openPos(dbPath);
   try {
     const local = shop.prepare('SELECT id, name, price FROM products ORDER BY id').all() as { id: string }[];
-    const remote = (await hub.store.adminList('shop-1', 'products', { since: 0, limit: 100_000, includeDeleted: true }))
+    const remote = (await hub.store.adminList('shop-1', 'products', { since: 0, limit: 10_000_000, includeDeleted: true }))
       .map((r) => r.data as { id: string })
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     expect(local.length).toBeGreaterThan(100);
