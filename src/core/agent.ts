@@ -172,23 +172,25 @@ export class Agent {
   /** Stops every automatic trigger (the process stays up and says why in its status). */
   private halt(message: string): void {
     this.halted = message;
-    this.started = false;
-    for (const timer of [this.retryTimer, this.pauseTimer, this.localTimer, this.liveTimer]) if (timer) clearTimeout(timer);
-    this.retryTimer = null;
-    this.live?.stop();
+    void this.stopTriggers();
     this.live = null;
-    void this.scheduler.stop();
     this.flight.cancel();
     this.snapshot = { ...this.snapshot, lastError: message, lastErrorCode: 'busy', nextRetryAt: null };
     this.publish();
   }
 
-  /** Stops triggers, lets the run in progress finish (drain), and leaves the engine open. */
-  async stop(): Promise<void> {
+  /** Timers, schedule and live channel: nothing starts a run by itself any more. */
+  private stopTriggers(): Promise<void> {
     this.started = false;
     for (const timer of [this.retryTimer, this.pauseTimer, this.localTimer, this.liveTimer]) if (timer) clearTimeout(timer);
+    this.retryTimer = null;
     this.live?.stop();
-    await this.scheduler.stop();
+    return this.scheduler.stop();
+  }
+
+  /** Stops triggers, lets the run in progress finish (drain), and leaves the engine open. */
+  async stop(): Promise<void> {
+    await this.stopTriggers();
     await this.flight.idle();
     await this.lock?.release();
     this.lock = null;

@@ -7,10 +7,12 @@ import { describe, expect } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import { diffFields, mergeRow, sameValue, type ConflictStrategy } from '../../src/core/merge.js';
 import { keyValues, rowKeyOf, toSqlValue } from '../../src/core/row-codec.js';
+import type { SyncEngine, SyncSummary } from '../../src/core/sync-engine.js';
 import type { RowData } from '../../src/protocol/index.js';
 import { instanceConfig, openEngine, startHub, test } from '../helpers/fixtures.js';
 import { startFakeHub } from '../helpers/hub-harness.js';
 import { adminPut, count, cursorOf, openPos, outboxRows } from '../helpers/local-db.js';
+import { seeded } from './tier.js';
 import type Database from 'better-sqlite3';
 
 const KEY = 'dvt_00000000000a_anyanyanyanyanyanyanyanyany';
@@ -59,26 +61,42 @@ const hostile: { name: string; page: (since: number) => unknown; error: RegExp }
   { name: 'a JSON array instead of a page', page: () => [good(3)], error: /pull|expected/i },
 ];
 
+/**
+ * A fake hub answering a good first page (c1, c2), then `second(since)` to every later pull;
+ * `check` runs after the second sync with the state the first one left.
+ */
+async function afterGoodPage(
+  dir: string,
+  second: (since: number) => unknown,
+  check: (summary: SyncSummary, before: ReturnType<typeof localState>, engine: SyncEngine, pos: Database.Database) => Promise<void> | void,
+): Promise<void> {
+  let phase = 0;
+  const fake = await startFakeHub({
+    '/v1/pull': (_request, url) => {
+      if (phase === 0) return { body: JSON.stringify({ changes: [good(1), good(2)], cursor: 2, hasMore: false }) };
+      return { body: JSON.stringify(second(Number(url.searchParams.get('since')))) };
+    },
+  });
+  const dbPath = join(dir, 'shop.db');
+  const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: KEY, entities: CUSTOMERS }));
+  const pos = openPos(dbPath);
+  try {
+    expect((await engine.sync()).status).toBe('DONE');
+    const before = localState(pos);
+    phase = 1;
+    await check(await engine.sync(), before, engine, pos);
+  } finally {
+    pos.close();
+    await engine.close();
+    await fake.stop();
+  }
+}
+
 describe('hostile pull pages: nothing written, cursor unchanged, the run FAILED with a clear error', () => {
   for (const c of hostile) {
-    test(`a page with ${c.name}`, async ({ dir }) => {
-      let phase = 0;
-      const fake = await startFakeHub({
-        '/v1/pull': (_request, url) => {
-          const since = Number(url.searchParams.get('since'));
-          if (phase === 0) return { body: JSON.stringify({ changes: [good(1), good(2)], cursor: 2, hasMore: false }) };
-          return { body: JSON.stringify(c.page(since)) };
-        },
-      });
-      const dbPath = join(dir, 'shop.db');
-      const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: KEY, entities: CUSTOMERS }));
-      const pos = openPos(dbPath);
-      try {
-        expect((await engine.sync()).status).toBe('DONE');
-        const before = localState(pos);
+    test(`a page with ${c.name}`, ({ dir }) =>
+      afterGoodPage(dir, c.page, async (summary, before, engine, pos) => {
         expect(before.cursor).toBe(2);
-        phase = 1;
-        const summary = await engine.sync();
         expect(summary.status).toBe('FAILED');
         expect(summary.errorCode).toBe('bad_response');
         expect(summary.error).toMatch(c.error);
@@ -87,70 +105,38 @@ describe('hostile pull pages: nothing written, cursor unchanged, the run FAILED 
         expect(status.lastRun?.status).toBe('FAILED');
         expect(status.lastRun?.error).toMatch(c.error);
         expect(pos.pragma('integrity_check', { simple: true })).toBe('ok');
-      } finally {
-        pos.close();
-        await engine.close();
-        await fake.stop();
-      }
-    });
+      }));
   }
 
   // Found by this suite: the changes' own cursors were not checked to rise strictly within
   // (since, page.cursor], so a page repeating a key at one cursor was applied.
-  test('a page repeating a key at the same cursor is refused as a whole', async ({ dir }) => {
-    let phase = 0;
-    const fake = await startFakeHub({
-      '/v1/pull': () => {
-        if (phase === 0) return { body: JSON.stringify({ changes: [good(1), good(2)], cursor: 2, hasMore: false }) };
+  test('a page repeating a key at the same cursor is refused as a whole', ({ dir }) =>
+    afterGoodPage(
+      dir,
+      () => {
         const a = good(3, { data: { id: 'c3', first_name: 'first' } });
         const b = good(3, { data: { id: 'c3', first_name: 'second' } });
-        return { body: JSON.stringify({ changes: [a, b], cursor: 3, hasMore: false }) };
+        return { changes: [a, b], cursor: 3, hasMore: false };
       },
-    });
-    const dbPath = join(dir, 'shop.db');
-    const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: KEY, entities: CUSTOMERS }));
-    const pos = openPos(dbPath);
-    try {
-      expect((await engine.sync()).status).toBe('DONE');
-      const before = localState(pos);
-      phase = 1;
-      const summary = await engine.sync();
-      expect(summary.status).toBe('FAILED');
-      expect(summary.errorCode).toBe('bad_response');
-      expect(localState(pos)).toEqual(before);
-    } finally {
-      pos.close();
-      await engine.close();
-      await fake.stop();
-    }
-  });
+      (summary, before, _engine, pos) => {
+        expect(summary.status).toBe('FAILED');
+        expect(summary.errorCode).toBe('bad_response');
+        expect(localState(pos)).toEqual(before);
+      },
+    ));
 
-  test('a 10 MB row in a page: the run fails naming the limit, nothing written, cursor unchanged, error in status', async ({ dir }) => {
-    let phase = 0;
+  test('a 10 MB row in a page: the run fails naming the limit, nothing written, cursor unchanged, error in status', ({ dir }) => {
     const huge = 'x'.repeat(10 * 1024 * 1024);
-    const fake = await startFakeHub({
-      '/v1/pull': () => {
-        if (phase === 0) return { body: JSON.stringify({ changes: [good(1), good(2)], cursor: 2, hasMore: false }) };
-        return { body: JSON.stringify({ changes: [good(3), good(4, { data: { id: 'c4', first_name: huge } })], cursor: 4, hasMore: false }) };
+    return afterGoodPage(
+      dir,
+      () => ({ changes: [good(3), good(4, { data: { id: 'c4', first_name: huge } })], cursor: 4, hasMore: false }),
+      async (summary, before, engine, pos) => {
+        expect(summary.status).toBe('FAILED');
+        expect(summary.error).toBe('bad_response: hub sent customers row "c4": row is 10 MB, over the 1 MB limit per row; page not applied');
+        expect(localState(pos)).toEqual(before);
+        expect((await engine.status()).lastRun).toMatchObject({ status: 'FAILED', error: summary.error });
       },
-    });
-    const dbPath = join(dir, 'shop.db');
-    const engine = await openEngine(instanceConfig({ dbPath, url: fake.url, apiKey: KEY, entities: CUSTOMERS }));
-    const pos = openPos(dbPath);
-    try {
-      expect((await engine.sync()).status).toBe('DONE');
-      const before = localState(pos);
-      phase = 1;
-      const summary = await engine.sync();
-      expect(summary.status).toBe('FAILED');
-      expect(summary.error).toBe('bad_response: hub sent customers row "c4": row is 10 MB, over the 1 MB limit per row; page not applied');
-      expect(localState(pos)).toEqual(before);
-      expect((await engine.status()).lastRun).toMatchObject({ status: 'FAILED', error: summary.error });
-    } finally {
-      pos.close();
-      await engine.close();
-      await fake.stop();
-    }
+    );
   });
 });
 
@@ -303,21 +289,7 @@ describe('identifiers and values that look like SQL are data, never SQL', () => 
   });
 });
 
-/** A small seeded generator (mulberry32), so failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick };
-}
-type Rng = ReturnType<typeof rng>;
+type Rng = ReturnType<typeof seeded>;
 
 const VALUES: readonly unknown[] = [null, 0, 1, -7, 2.5, '', 'a', "it's", '"q"', 'x; DROP TABLE y', 'ü🍕', { a: 1 }, [1, 'b'], { a: [null] }, 'true'];
 const FIELDS = ['id', 'name', 'price', 'note', 'tags', 'sqlite_master'];
@@ -344,7 +316,7 @@ const RUNS = 500;
 
 describe('three-way merge, seeded properties', () => {
   test('only one side changed: the merge is that side, with no decisions, whatever the strategy', () => {
-    const r = rng(0xd0e7a11);
+    const r = seeded(0xd0e7a11);
     for (let i = 0; i < RUNS; i++) {
       const base = genRow(r);
       const edited = mutate(r, base, 0.5);
@@ -364,7 +336,7 @@ describe('three-way merge, seeded properties', () => {
   });
 
   test('fields changed on both sides to different values are exactly the conflict fields', () => {
-    const r = rng(0xc0ff1c7);
+    const r = seeded(0xc0ff1c7);
     for (let i = 0; i < RUNS; i++) {
       const base = genRow(r);
       const local = mutate(r, base, 0.5);
@@ -395,7 +367,7 @@ describe('three-way merge, seeded properties', () => {
   });
 
   test('local-wins on (local, remote) equals remote-wins on the swapped sides', () => {
-    const r = rng(0x5eed);
+    const r = seeded(0x5eed);
     for (let i = 0; i < RUNS; i++) {
       const base = genRow(r);
       const local = mutate(r, base, 0.4);
@@ -408,7 +380,7 @@ describe('three-way merge, seeded properties', () => {
   });
 
   test('a delete against an untouched row stands; against an edited row it is decided by the policy', () => {
-    const r = rng(0xde1e7e);
+    const r = seeded(0xde1e7e);
     for (let i = 0; i < RUNS; i++) {
       const base = genRow(r);
       const edited = mutate(r, base, 0.5);
@@ -426,7 +398,7 @@ const KEY_CHARS = ['a', 'Z', '0', ',', "'", '"', '[', ']', '\\', ' ', ':', '{', 
 
 describe('row codec, seeded properties', () => {
   test('keyValues(rowKeyOf(row)) round-trips composite keys of strings with quotes, commas and unicode, and integers', () => {
-    const r = rng(0xc0dec);
+    const r = seeded(0xc0dec);
     const seen = new Map<string, string>();
     for (let i = 0; i < 2000; i++) {
       const columns = Array.from({ length: 2 + r.int(3) }, (_, j) => `k${j}`);
@@ -445,7 +417,7 @@ describe('row codec, seeded properties', () => {
   });
 
   test('a single-column key is the text itself; a composite key text of the wrong shape is refused', () => {
-    const r = rng(0x51461e);
+    const r = seeded(0x51461e);
     for (let i = 0; i < 500; i++) {
       const value = Array.from({ length: 1 + r.int(8) }, () => r.pick(KEY_CHARS)).join('');
       expect(keyValues(rowKeyOf({ id: value }, ['id']), ['id'])).toEqual([value]);

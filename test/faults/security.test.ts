@@ -16,6 +16,7 @@ import { ENTITIES, instanceConfig, openEngine, startHub, test, waitFor } from '.
 import { startHubWith } from '../helpers/hub-harness.js';
 import { HubApi, snapshot } from '../helpers/hub-client.js';
 import { count, openPos } from '../helpers/local-db.js';
+import { seeded } from './tier.js';
 
 const CUSTOMERS = [
   { name: 'customers', direction: 'both', create: { columns: { id: 'TEXT NOT NULL', first_name: 'TEXT', email: 'TEXT' } } },
@@ -116,18 +117,6 @@ describe('wrong and revoked keys: refused, no retry storm', () => {
   });
 });
 
-/** Seeded generator (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n) };
-}
 
 describe('cross-scope access', () => {
   test('200 cross-scope reads, pushes, admin calls and room joins from scope A on scope B: all refused, 0 rows changed', async ({ dir }) => {
@@ -142,7 +131,7 @@ describe('cross-scope access', () => {
       const before = snapshot(hub.dbPath);
       const bRows = await hub.store.adminList('shop-b', 'orders', ALL);
 
-      const r = rng(0xa5c09e);
+      const r = seeded(0xa5c09e);
       const attempts: { what: string; status: number; body: string }[] = [];
       const call = async (what: string, method: string, path: string, apiKey: string, body?: unknown) => {
         const response = await fetch(`${hub.url}${path}`, {

@@ -16,19 +16,18 @@ export function tier<T>(fast: T, full: T): T {
 /** Per-test time limit: generous in the full tier, where counts are 10–100× larger. */
 export const TIMEOUT = tier(60_000, 900_000);
 
-/** Seeded PRNG (mulberry32): FAULTS_SEED reproduces a run's kill moments. */
-export function seeded(seed = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000)): { seed: number; next: () => number } {
+/** Seeded PRNG (mulberry32): FAULTS_SEED reproduces a run's kill moments; a fixed seed, a property test. */
+export function seeded(seed = Number(process.env.FAULTS_SEED ?? Date.now() % 1_000_000)) {
   let a = seed >>> 0;
-  return {
-    seed,
-    next: () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  const int = (n: number) => Math.floor(next() * n);
+  return { seed, next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]! };
 }
 
 /** Where the full tier collects its figures for test/faults/report.ts (FAULTS_RESULTS overrides). */
