@@ -376,6 +376,10 @@ class StatementClock implements DbAdapter {
     return this.time(sql, false, () => this.inner.run(sql, params));
   }
 
+  readExact(sql: string, params?: readonly SqlValue[]) {
+    return this.time(sql, false, () => this.inner.readExact(sql, params));
+  }
+
   exec(sql: string): Promise<void> {
     return this.time(sql, false, () => this.inner.exec(sql));
   }

@@ -3,8 +3,8 @@ import type { EntityConfig } from './config.js';
 import { SyncError, describeError } from './errors.js';
 import { CAPTURE_SUFFIXES, type CaptureTrigger } from './store/capture-trigger.js';
 import type { DbAdapter, DbExecutor } from './store/db-adapter.js';
-import { mysqlCaptureTriggers } from './store/mysql-capture.js';
-import { sqliteCaptureTriggers } from './store/sqlite-capture.js';
+import { mysqlCaptureTriggers, mysqlKeyExpr } from './store/mysql-capture.js';
+import { sqliteCaptureTriggers, sqliteKeyExpr } from './store/sqlite-capture.js';
 
 /**
  * How a pushed table's capture stands: `ok` = every trigger installed as this version writes it;
@@ -24,6 +24,8 @@ export interface CaptureHealth {
 export interface CaptureOptions {
   /** MySQL/MariaDB: how long DDL may wait behind a transaction holding the table (default 10 s). */
   readonly lockWaitSeconds?: number;
+  /** SQLite: more work for the transaction that installs the triggers (run only when it installs them). */
+  readonly inTransaction?: (tx: DbExecutor) => Promise<void>;
 }
 
 interface InstalledTrigger {
@@ -31,9 +33,14 @@ interface InstalledTrigger {
   readonly definition: string;
 }
 
-/** The triggers this version installs for a pushed entity. */
-export function captureTriggers(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): CaptureTrigger[] {
-  return db.dialect.name === 'mysql' ? mysqlCaptureTriggers(db, t, entity, columns) : sqliteCaptureTriggers(db, t, entity, columns);
+/** The triggers this version installs for a pushed entity (they depend on its key columns only). */
+export function captureTriggers(db: DbAdapter, t: AgentTables, entity: EntityConfig): CaptureTrigger[] {
+  return db.dialect.name === 'mysql' ? mysqlCaptureTriggers(db, t, entity) : sqliteCaptureTriggers(db, t, entity);
+}
+
+/** SQL for a row's key exactly as the capture triggers record it, over the table's own columns. */
+export function rowKeySql(db: DbAdapter, entity: EntityConfig): string {
+  return db.dialect.name === 'mysql' ? mysqlKeyExpr(db, '', entity.key) : sqliteKeyExpr('', entity.key, db.dialect.quote);
 }
 
 const ownNames = (t: AgentTables, entity: string): Set<string> => {
@@ -70,8 +77,8 @@ function judge(expected: readonly CaptureTrigger[], installed: readonly Installe
 }
 
 /** Reads (never changes) the capture of a pushed entity's table. */
-export async function inspectCapture(db: DbAdapter, t: AgentTables, entity: EntityConfig, columns: readonly string[]): Promise<CaptureHealth> {
-  const verdict = judge(captureTriggers(db, t, entity, columns), await installedTriggers(db, db, t, entity));
+export async function inspectCapture(db: DbAdapter, t: AgentTables, entity: EntityConfig): Promise<CaptureHealth> {
+  const verdict = judge(captureTriggers(db, t, entity), await installedTriggers(db, db, t, entity));
   return { entity: entity.name, table: entity.table, ...verdict };
 }
 
@@ -87,10 +94,9 @@ export async function ensureCapture(
   db: DbAdapter,
   t: AgentTables,
   entity: EntityConfig,
-  columns: readonly string[],
   opts: CaptureOptions = {},
 ): Promise<boolean> {
-  const expected = captureTriggers(db, t, entity, columns);
+  const expected = captureTriggers(db, t, entity);
   if (judge(expected, await installedTriggers(db, db, t, entity)).state === 'ok') return false;
   if (db.dialect.name === 'sqlite') {
     return db.transaction(async (tx) => {
@@ -99,6 +105,7 @@ export async function ensureCapture(
       if (judge(expected, installed).state === 'ok') return false;
       for (const old of installed) await tx.run(`DROP TRIGGER IF EXISTS ${db.dialect.quote(old.name)}`);
       for (const trigger of expected) await tx.run(trigger.definition);
+      await opts.inTransaction?.(tx);
       return true;
     });
   }

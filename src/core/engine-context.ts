@@ -17,8 +17,10 @@ export interface EngineContext {
   readonly client: HubClient;
   readonly logger: Logger;
   readonly entities: ReadonlyMap<string, EntityConfig>;
-  /** Local column names per entity. */
+  /** Local column names per entity, as the table is now (followed when the POS changes it). */
   readonly columns: ReadonlyMap<string, readonly string[]>;
+  /** Entities stopped by a schema change the agent cannot follow (a key column gone), with why. */
+  readonly stopped: ReadonlyMap<string, string>;
   /** Date-typed local columns per entity (MySQL), converted from ISO text on apply. */
   readonly dateColumns: ReadonlyMap<string, ReadonlySet<string>>;
   /** Random id of this database's outbox: seqs are unique within it. Replaced when the hub says a seq was reused. */

@@ -12,6 +12,7 @@ export type SyncErrorCode =
   | 'protocol'
   | 'database'
   | 'busy'
+  | 'schema'
   | 'canceled';
 
 export class SyncError extends Error {

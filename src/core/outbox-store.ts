@@ -63,6 +63,8 @@ export interface DueOptions {
   readonly exclude?: ReadonlySet<string>;
   /** The longest postponement ever stored; an entry due further ahead than now + this is due now. */
   readonly maxPostponeMs?: number;
+  /** Entities whose entries wait (stopped by a schema change the agent cannot follow). */
+  readonly skipEntities?: readonly string[];
 }
 
 /** Entries read per step of the queue walk: bounds memory whatever the outbox size. */
@@ -181,12 +183,14 @@ export class OutboxStore {
     const chunkSize = Math.max(limit, WALK_CHUNK);
     // ISO text compares in time order on both dialects; `> NULL` (no bound given) is never true.
     const beyond = opts.maxPostponeMs === undefined ? null : new Date(now.getTime() + opts.maxPostponeMs).toISOString();
+    const skip = opts.skipEntities ?? [];
+    const skipSql = skip.length > 0 ? ` AND entity NOT IN (${placeholders(skip.length)})` : '';
     for (let after = 0; picked.size < limit; ) {
       const chunk = await this.db.all<{ seq: number; entity: string; row_key: string }>(
         `SELECT seq, entity, row_key FROM ${this.t.outbox}
-         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ? OR next_attempt_at > ?)
+         WHERE status = 'pending' AND seq > ? AND (? = 1 OR next_attempt_at IS NULL OR next_attempt_at <= ? OR next_attempt_at > ?)${skipSql}
          ORDER BY seq LIMIT ?`,
-        [after, opts.force ? 1 : 0, now.toISOString(), beyond, chunkSize],
+        [after, opts.force ? 1 : 0, now.toISOString(), beyond, ...skip, chunkSize],
       );
       for (const r of chunk) {
         const id = rowId(r.entity, r.row_key);

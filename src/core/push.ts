@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_ROW_BYTES, rowBytes, rowTooLarge, type PushChange, type PushResult } from '../protocol/index.js';
 import { backoffMs } from './backoff.js';
+import { withCurrentRows } from './current-rows.js';
 import { failpoint } from './failpoints.js';
 import type { EngineContext, ModuleReporter } from './engine-context.js';
 import { SyncError, describeError } from './errors.js';
@@ -23,8 +24,17 @@ export async function pushOutbox(ctx: EngineContext, reporter: ModuleReporter, o
   const counts = { pushed: 0, conflicts: 0, failed: 0 };
   // Rows of the batch still in flight are left out: their base changes when it settles. An entry
   // postponed beyond the longest postponement goes too (the clock went back since).
-  const next = (inFlight: ReadonlySet<string>) =>
-    ctx.outbox.due(ctx.pushBatchSize, new Date(), { force: opts.force, exclude: inFlight, maxPostponeMs: longestPostponementMs(ctx) });
+  // The outbox names the rows; their data is read from their tables as they are now.
+  const next = async (inFlight: ReadonlySet<string>) =>
+    withCurrentRows(
+      ctx,
+      await ctx.outbox.due(ctx.pushBatchSize, new Date(), {
+        force: opts.force,
+        exclude: inFlight,
+        maxPostponeMs: longestPostponementMs(ctx),
+        skipEntities: [...ctx.stopped.keys()],
+      }),
+    );
   let batch = await next(new Set());
   let sending = batch.length > 0 ? sendOrPostpone(ctx, batch) : null;
   let extraPasses = 0;

@@ -1,6 +1,28 @@
-import type { SqlValue } from './store/db-adapter.js';
+import type { RowData } from '../protocol/index.js';
+import type { ExactValue, SqlValue } from './store/db-adapter.js';
 
-/** A JSON value as a driver can bind it: booleans as 0/1, objects and arrays as JSON text. */
+/**
+ * Binary values (BLOB, VARBINARY, BIT, geometry) travel as `{ "$base64": "…" }`: JSON cannot hold
+ * bytes, and the tag lets every receiving shop write them back as bytes, whatever its engine.
+ */
+export interface WireBytes {
+  readonly $base64: string;
+}
+
+function isWireBytes(value: unknown): value is WireBytes {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === 1 && keys[0] === '$base64' && typeof (value as WireBytes).$base64 === 'string';
+}
+
+/** A row read by `readExact` as it goes on the wire: bytes tagged as base64, everything else as read. */
+export function toWireRow(row: Readonly<Record<string, ExactValue>>): RowData {
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) out[column] = Buffer.isBuffer(value) ? { $base64: value.toString('base64') } : value;
+  return out;
+}
+
+/** A JSON value as a driver can bind it: booleans as 0/1, tagged bytes as bytes, objects and arrays as JSON text. */
 export function toSqlValue(value: unknown): SqlValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
@@ -11,7 +33,7 @@ export function toSqlValue(value: unknown): SqlValue {
     case 'boolean':
       return value ? 1 : 0;
     default:
-      return JSON.stringify(value);
+      return isWireBytes(value) ? Buffer.from(value.$base64, 'base64') : JSON.stringify(value);
   }
 }
 

@@ -15,6 +15,8 @@ import { pushOutbox } from './push.js';
 import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunStats, type RunStatus, type RunTrigger } from './run-store.js';
 import { ensureCapture, inspectCapture, removeCapture, type CaptureHealth } from './capture.js';
 import { ensureTablesExist } from './schema.js';
+import { captureWithBaseline, describeSchemaChange, followSchema, schemaChanges, type SchemaChange } from './schema-follow.js';
+import { resumeBaselines } from './baseline.js';
 import { StateStore, type EntityState, type RefusedChanges } from './state-store.js';
 import type { DbAdapter } from './store/db-adapter.js';
 import { mysqlAgentMigrations } from './mysql-migrations.js';
@@ -53,6 +55,10 @@ export interface InstanceStatus {
   readonly openConflicts: number;
   /** Pulled changes not applied because their data named another row than their key. */
   readonly refused: RefusedChanges;
+  /** Table shape changes the agent noticed and followed (newest last). */
+  readonly schemaChanges: readonly SchemaChange[];
+  /** Entities stopped by a schema change the agent cannot follow, with why. */
+  readonly stopped: readonly { readonly entity: string; readonly reason: string }[];
 }
 
 /** One instance's sync: its database, its hub, its runs. Open with `SyncEngine.open`. */
@@ -62,6 +68,9 @@ export class SyncEngine {
   readonly runs: RunStore;
   readonly conflicts: ConflictStore;
   private ctx!: EngineContext;
+  private readonly columns = new Map<string, readonly string[]>();
+  private readonly stopped = new Map<string, string>();
+  private lockWaitSeconds: number | undefined;
   private selfOrigin: string | null = null;
   private identity: HubStatus | null = null;
   private currentApiKey: string | null = null;
@@ -129,16 +138,23 @@ export class SyncEngine {
       const replica = await runMigrations(db, tables.migrations, config.migrations);
       if (replica.length > 0) this.logger.info({ applied: replica }, 'replica migrations applied');
     }
-    const columns = new Map<string, readonly string[]>();
+    this.lockWaitSeconds = lockWaitSeconds;
+    const { columns } = this;
     const dateColumns = new Map<string, ReadonlySet<string>>();
     for (const entity of config.entities) {
       const cols = await db.columns(entity.table);
+      // A table or key column that was there before went in a schema change: that entity stops
+      // (followSchema says why), the others sync. Never seen at all, it is a mistake in the config.
+      const seen = (await this.state.getMeta(`columns:${entity.name}`).catch(() => null)) !== null;
       if (cols.length === 0) {
+        if (seen) continue;
         throw new SyncError('config', `table "${entity.table}" of entity "${entity.name}" does not exist (add "create" to create it)`);
       }
       for (const k of entity.key) {
-        if (!cols.includes(k)) throw new SyncError('config', `table "${entity.table}" has no key column "${k}" (entity "${entity.name}")`);
+        if (!cols.includes(k) && !seen) throw new SyncError('config', `table "${entity.table}" has no key column "${k}" (entity "${entity.name}")`);
       }
+      if (entity.key.some((k) => !cols.includes(k))) continue;
+      if (entity.direction !== 'pull') await this.refuseBinaryKeys(entity);
       for (const [column, rule] of Object.entries(entity.fill)) {
         if (!cols.includes(column)) throw new SyncError('config', `table "${entity.table}" has no column "${column}" to fill (entity "${entity.name}")`);
         if (rule.dateColumn && !cols.includes(rule.dateColumn)) {
@@ -150,9 +166,13 @@ export class SyncEngine {
       }
       columns.set(entity.name, cols);
       if (db.dateColumns) dateColumns.set(entity.name, await db.dateColumns(entity.table));
-      if (schema === 'prepare') await this.prepareCapture(entity, cols, lockWaitSeconds);
     }
     if (schema === 'prepare') {
+      await followSchema(this.followContext());
+      for (const entity of config.entities) if (!this.stopped.has(entity.name)) await this.prepareCapture(entity, lockWaitSeconds);
+      for (const [name, rows] of await resumeBaselines(db, tables, this.state, config.entities)) {
+        this.logger.info({ entity: name, rows }, 'interrupted baseline finished');
+      }
       const interrupted = await this.runs.failInterrupted();
       if (interrupted > 0) this.logger.warn({ runs: interrupted }, 'runs interrupted by a stop were marked FAILED');
     }
@@ -172,26 +192,61 @@ export class SyncEngine {
       logger: this.logger,
       entities: new Map(config.entities.map((e) => [e.name, e])),
       columns,
+      stopped: this.stopped,
       dateColumns,
       source,
       ...this.tuning,
     };
   }
 
-  /** Installs or updates an entity's capture when needed; an outdated one that cannot be replaced yet keeps working. */
-  private async prepareCapture(entity: EntityConfig, cols: readonly string[], lockWaitSeconds: number | undefined): Promise<void> {
+  private followContext() {
+    const { db, tables: t, state, logger, columns, stopped, lockWaitSeconds } = this;
+    return { db, t, state, logger, columns, stopped, lockWaitSeconds, entities: this.config.entities };
+  }
+
+  /**
+   * MySQL/MariaDB: a binary key (BINARY(16) UUIDs, BIT) cannot be recorded as text by a trigger
+   * without failing the POS's write, so capture is refused before it is installed.
+   */
+  private async refuseBinaryKeys(entity: EntityConfig): Promise<void> {
+    if (this.db.dialect.name !== 'mysql') return;
+    const rows = await this.db.all<{ name: string; type: string }>(
+      `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?
+       AND DATA_TYPE IN ('binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point')`,
+      [entity.table],
+    );
+    const binary = rows.filter((r) => entity.key.includes(r.name));
+    if (binary.length > 0) {
+      throw new SyncError(
+        'config',
+        `key column "${binary[0]!.name}" of table "${entity.table}" is ${binary[0]!.type.toUpperCase()}: Dovetail cannot capture a table keyed by ` +
+          'binary values yet (entity "' + entity.name + '"); nothing was installed on it',
+      );
+    }
+  }
+
+  /**
+   * Installs or updates an entity's capture when needed; an outdated one that cannot be replaced
+   * yet keeps working. A table that had no capture at all gets every row it holds queued with it
+   * (a shop adopting Dovetail, an entity added later, capture removed by hand): those rows exist
+   * nowhere else.
+   */
+  private async prepareCapture(entity: EntityConfig, lockWaitSeconds: number | undefined): Promise<void> {
     const { db, tables } = this;
     if (entity.direction === 'pull') {
       if (await removeCapture(db, tables, entity, { lockWaitSeconds })) this.logger.info({ table: entity.table }, 'capture triggers removed');
       return;
     }
     try {
-      if (await ensureCapture(db, tables, entity, cols, { lockWaitSeconds })) {
+      if ((await inspectCapture(db, tables, entity)).state === 'missing') {
+        const queued = await captureWithBaseline(this.followContext(), entity);
+        this.logger.info({ table: entity.table, rows: queued }, 'capture triggers installed; rows already in the table queued for the hub');
+      } else if (await ensureCapture(db, tables, entity, { lockWaitSeconds })) {
         this.logger.info({ table: entity.table }, 'capture triggers installed');
       }
     } catch (error) {
       // Every event is still captured by the older triggers: sync now, update them next time.
-      if ((await inspectCapture(db, tables, entity, cols)).state !== 'outdated') throw error;
+      if ((await inspectCapture(db, tables, entity)).state !== 'outdated') throw error;
       this.logger.warn({ table: entity.table, error: describeError(error) }, 'capture triggers left as they were (still capturing)');
     }
   }
@@ -214,7 +269,7 @@ export class SyncEngine {
     const out: CaptureHealth[] = [];
     for (const entity of this.config.entities) {
       if (entity.direction === 'pull') continue;
-      out.push(await inspectCapture(this.db, this.tables, entity, this.ctx.columns.get(entity.name) ?? []));
+      out.push(await inspectCapture(this.db, this.tables, entity));
     }
     return out;
   }
@@ -240,6 +295,11 @@ export class SyncEngine {
     this.selfOrigin = null;
   }
 
+  /** What push and pull work with (for tools and tests that drive one step by hand). */
+  get context(): EngineContext {
+    return this.ctx;
+  }
+
   get client(): HubClient {
     return this.ctx.client;
   }
@@ -262,8 +322,19 @@ export class SyncEngine {
   async sync(opts: SyncOptions = {}): Promise<SyncSummary> {
     const direction = opts.direction ?? 'both';
     const entities = this.selectEntities(opts.only, opts.skip);
-    const pulled = direction === 'push' ? [] : entities.filter((e) => e.direction !== 'push');
-    const modules = [...(direction === 'pull' ? [] : ['push']), ...pulled.map((e) => `pull:${e.name}`)];
+    // The POS may have changed a table since the last run: followed before anything is read.
+    let schemaError: unknown = null;
+    const followed = await followSchema(this.followContext()).catch((error: unknown) => {
+      schemaError = error;
+      return null;
+    });
+    const stopped = entities.filter((e) => this.stopped.has(e.name));
+    const pulled = direction === 'push' ? [] : entities.filter((e) => e.direction !== 'push' && !this.stopped.has(e.name));
+    const modules = [
+      ...(stopped.length > 0 || schemaError ? ['schema'] : []),
+      ...(direction === 'pull' ? [] : ['push']),
+      ...pulled.map((e) => `pull:${e.name}`),
+    ];
     const mode: RunMode = opts.full ? 'full' : 'incremental';
     const runId = await this.runs.start(opts.trigger ?? 'manual', mode, modules);
     const progress: Record<string, ModuleProgress> = Object.fromEntries(
@@ -320,13 +391,19 @@ export class SyncEngine {
       await this.state.reset(pulled.map((e) => e.name));
       await this.runs.log(runId, 'info', 'run', `full resync: cursors reset for ${pulled.map((e) => e.name).join(', ')}`);
     }
+    for (const change of followed?.changes ?? []) await this.runs.log(runId, 'warn', 'schema', describeSchemaChange(change));
+    if (schemaError || stopped.length > 0) {
+      const message = schemaError ? describeError(schemaError) : stopped.map((e) => this.stopped.get(e.name)).join('; ');
+      await fail('schema', new SyncError('schema', message, { cause: schemaError ?? undefined }));
+    }
     let abortAll = false;
     try {
       await this.identify();
     } catch (error) {
-      const e = await fail(modules[0] ?? 'run', error);
+      const work = modules.filter((m) => m !== 'schema');
+      const e = await fail(work[0] ?? 'run', error);
       abortAll = true;
-      for (const m of modules.slice(1)) set(m, { status: 'skipped', message: describeError(e) });
+      for (const m of work.slice(1)) set(m, { status: 'skipped', message: describeError(e) });
     }
     if (!abortAll && modules.includes('push')) {
       set('push', { status: 'running' });
@@ -419,6 +496,8 @@ export class SyncEngine {
       lastSuccessAt: lastOk?.finished_at ?? null,
       openConflicts: await this.conflicts.countOpen(),
       refused: await this.state.refused(),
+      schemaChanges: await schemaChanges(this.state),
+      stopped: [...this.stopped].map(([entity, reason]) => ({ entity, reason })),
     };
   }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { withCurrentRows } from '../../src/core/current-rows.js';
 import { rowKeyOf } from '../../src/core/row-codec.js';
 import { spawnTsx } from '../helpers/child.js';
 import { ENTITIES, instanceConfig, openEngine, startHub, test, waitFor } from '../helpers/fixtures.js';
@@ -13,7 +14,7 @@ const LINES = {
   create: { columns: { order_id: 'TEXT NOT NULL', line: 'INTEGER NOT NULL', product: 'TEXT', qty: 'INTEGER' } },
 };
 
-test('POS inserts, updates and deletes each write one outbox row with the whole row as JSON', async ({ dir }) => {
+test('POS inserts, updates and deletes each write one outbox row naming the row; the push reads it as it is then', async ({ dir }) => {
   const hub = await startHub(dir);
   const dbPath = join(dir, 'shop.db');
   const engine = await openEngine(instanceConfig({ dbPath, url: hub.url, apiKey: await hub.nodeKey(), entities: ENTITIES }));
@@ -22,13 +23,15 @@ test('POS inserts, updates and deletes each write one outbox row with the whole 
     pos.prepare("INSERT INTO products (id, name, price) VALUES ('p1', 'Pizza', 10.5)").run();
     pos.prepare("UPDATE products SET price = 12 WHERE id = 'p1'").run();
     pos.prepare("INSERT INTO customers (id, first_name, email) VALUES ('c1', 'Ana', NULL)").run();
+    pos.prepare("INSERT INTO products (id, name, price) VALUES ('p2', 'Pão de queijo', 7.25)").run();
     pos.prepare("DELETE FROM products WHERE id = 'p1'").run();
 
     const rows = outboxRows(pos);
-    expect(rows.map((r) => [r.entity, r.row_key, r.op, r.data === null ? null : (JSON.parse(r.data) as unknown)])).toEqual([
-      ['products', 'p1', 'upsert', { id: 'p1', name: 'Pizza', price: 10.5 }],
-      ['products', 'p1', 'upsert', { id: 'p1', name: 'Pizza', price: 12 }],
-      ['customers', 'c1', 'upsert', { id: 'c1', first_name: 'Ana', email: null, is_deleted: 0 }],
+    expect(rows.map((r) => [r.entity, r.row_key, r.op, r.data])).toEqual([
+      ['products', 'p1', 'upsert', null],
+      ['products', 'p1', 'upsert', null],
+      ['customers', 'c1', 'upsert', null],
+      ['products', 'p2', 'upsert', null],
       ['products', 'p1', 'delete', null],
     ]);
     for (const r of rows) {
@@ -38,6 +41,16 @@ test('POS inserts, updates and deletes each write one outbox row with the whole 
     // The pull-only entity has no capture: a POS write there is not queued.
     pos.prepare("INSERT INTO orders (id, total) VALUES ('o-local', 1)").run();
     expect(outboxRows(pos, 'orders')).toEqual([]);
+
+    const batch = await withCurrentRows(engine.context, await engine.outbox.due(10, new Date(), { force: true }));
+    expect(batch.map((e) => [e.entity, e.rowKey, e.op, e.data])).toEqual([
+      ['products', 'p1', 'delete', null],
+      ['customers', 'c1', 'upsert', { id: 'c1', first_name: 'Ana', email: null, is_deleted: 0 }],
+      ['products', 'p2', 'upsert', { id: 'p2', name: 'Pão de queijo', price: 7.25 }],
+    ]);
+    expect((await engine.sync()).stats.pushed).toBe(3);
+    expect((await hub.store.adminGet('shop-1', 'products', 'p2'))?.data).toEqual({ id: 'p2', name: 'Pão de queijo', price: 7.25 });
+    expect((await hub.store.adminGet('shop-1', 'products', 'p1'))?.deleted ?? true).toBe(true);
   } finally {
     pos.close();
     await engine.close();
@@ -158,14 +171,14 @@ test('changing a row key queues a delete of the old key and an upsert of the new
 
     pos.prepare("UPDATE products SET id = 'p9' WHERE id = 'p1'").run();
     pos.prepare("UPDATE order_lines SET line = 2 WHERE order_id = 'o1' AND line = 1").run();
-    const queued = outboxRows(pos).map((r) => [r.entity, r.row_key, r.op, r.data === null ? null : (JSON.parse(r.data) as unknown)]);
+    const queued = outboxRows(pos).map((r) => [r.entity, r.row_key, r.op]);
     expect(queued).toHaveLength(4);
     expect(queued).toEqual(
       expect.arrayContaining([
-        ['products', 'p1', 'delete', null],
-        ['products', 'p9', 'upsert', { id: 'p9', name: 'Pizza', price: 10 }],
-        ['order_lines', '["o1",1]', 'delete', null],
-        ['order_lines', '["o1",2]', 'upsert', { order_id: 'o1', line: 2, product: 'Pizza', qty: null }],
+        ['products', 'p1', 'delete'],
+        ['products', 'p9', 'upsert'],
+        ['order_lines', '["o1",1]', 'delete'],
+        ['order_lines', '["o1",2]', 'upsert'],
       ]),
     );
     // An update that keeps the key is one upsert only.
@@ -186,19 +199,25 @@ test('changing a row key queues a delete of the old key and an upsert of the new
   }
 });
 
-test("a POS write of a BLOB value into a pushed table still succeeds (capture never breaks the shop's app)", async ({ dir }) => {
+test("a POS write of a BLOB value into a pushed table still succeeds, and the bytes reach the hub intact", async ({ dir }) => {
+  const hub = await startHub(dir);
   const dbPath = join(dir, 'shop.db');
   const photos = { name: 'photos', direction: 'push', create: { columns: { id: 'TEXT NOT NULL', image: 'BLOB', caption: 'TEXT' } } };
-  const engine = await openEngine(instanceConfig({ dbPath, url: 'http://127.0.0.1:9', apiKey: 'dvt_00000000000b_unusedunusedunusedunused', entities: [photos] }));
+  const engine = await openEngine(instanceConfig({ dbPath, url: hub.url, apiKey: await hub.nodeKey(), entities: [photos] }));
   const pos = openPos(dbPath);
   try {
-    expect(() => pos.prepare('INSERT INTO photos (id, image, caption) VALUES (?, ?, ?)').run('ph1', Buffer.from([0xff, 0xd8, 0xff]), 'pizza')).not.toThrow();
-    expect(pos.prepare('SELECT id, caption FROM photos').all()).toEqual([{ id: 'ph1', caption: 'pizza' }]);
-    const [entry] = outboxRows(pos);
-    expect(entry).toMatchObject({ entity: 'photos', row_key: 'ph1', op: 'upsert' });
-    expect(JSON.parse(entry!.data!)).toMatchObject({ id: 'ph1', caption: 'pizza' });
+    const bytes = Buffer.from([0xff, 0xd8, 0x00, 0xe9, 0xff]);
+    expect(() => pos.prepare('INSERT INTO photos (id, image, caption) VALUES (?, ?, ?)').run('ph1', bytes, 'Pão de queijo')).not.toThrow();
+    expect(outboxRows(pos)).toMatchObject([{ entity: 'photos', row_key: 'ph1', op: 'upsert', data: null }]);
+    expect((await engine.sync()).stats.pushed).toBe(1);
+    expect((await hub.store.adminGet('shop-1', 'photos', 'ph1'))?.data).toEqual({
+      id: 'ph1',
+      image: { $base64: bytes.toString('base64') },
+      caption: 'Pão de queijo',
+    });
   } finally {
     pos.close();
     await engine.close();
+    await hub.stop();
   }
 });

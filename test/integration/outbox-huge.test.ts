@@ -77,20 +77,20 @@ test('an outbox of 700,000 entries over 1,000 rows drains without error, each ro
   const pos = openPos(dbPath);
   try {
     pos.transaction(() => {
-      // 1,000 rows written by the app (captured), then 699,000 later states of them written
-      // straight into the outbox as the capture triggers would: entry i belongs to row p(i % 1000).
+      // 1,000 rows written by the app (captured) with their final prices, then 699,000 more
+      // entries naming them, as the capture triggers write them: entry i names row p(i % 1000).
+      // Row p(r)'s final price is the highest i ≤ 700,000 with i % 1000 = r.
       pos
         .prepare(
           `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999)
-           INSERT INTO products (id, name, price) SELECT 'p' || i, 'Product ' || i, 0 FROM n`,
+           INSERT INTO products (id, name, price) SELECT 'p' || i, 'Product ' || i, CASE WHEN i = 0 THEN 700000 ELSE 699000 + i END FROM n`,
         )
         .run();
       pos
         .prepare(
           `WITH RECURSIVE n(i) AS (SELECT 1001 UNION ALL SELECT i + 1 FROM n WHERE i < 700000)
-           INSERT INTO sync_outbox (entity, row_key, op, data, created_at)
-           SELECT 'products', 'p' || (i % 1000), 'upsert', json_object('id', 'p' || (i % 1000), 'name', 'Product ' || (i % 1000), 'price', i),
-                  strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           INSERT INTO sync_outbox (entity, row_key, op, created_at)
+           SELECT 'products', 'p' || (i % 1000), 'upsert', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
            FROM n`,
         )
         .run();
@@ -160,22 +160,25 @@ test('MariaDB: one row with 100,000 pending entries and 100,000 more over 500 ro
   const local = await openLocalStore('mysql', dir);
   const engine = await openOn(local, hub, await hub.nodeKey());
   try {
-    await local.run("INSERT INTO products (id, name, price) VALUES ('p0', 'Pizza', 0)");
-    // Later states written straight into the outbox as the capture triggers would: 100,000 of p0,
-    // then entries 100,001..200,000 spread over p0..p499 (entry i belongs to p(i % 500)).
+    await local.run("INSERT INTO products (id, name, price) VALUES ('p0', 'Pizza', 200000)");
+    // More entries naming rows, written straight into the outbox as the capture triggers would:
+    // 100,000 of p0, then entries 100,001..200,000 spread over p0..p499 (entry i names
+    // p(i % 500)); each row holds its last value, the highest such i.
     const now = new Date().toISOString();
     await local.run(
-      `INSERT INTO sync_outbox (entity, row_key, op, data, created_at)
-       SELECT 'products', 'p0', 'upsert', JSON_OBJECT('id', 'p0', 'name', 'Pizza', 'price', i), ? FROM ${mysqlNumbers(100_000)} n ORDER BY i`,
+      `INSERT INTO sync_outbox (entity, row_key, op, created_at) SELECT 'products', 'p0', 'upsert', ? FROM ${mysqlNumbers(100_000)} n ORDER BY i`,
       [now],
     );
     await local.run(
-      `INSERT INTO sync_outbox (entity, row_key, op, data, created_at)
-       SELECT 'products', CONCAT('p', (i + 100000) % 500), 'upsert',
-              JSON_OBJECT('id', CONCAT('p', (i + 100000) % 500), 'name', 'Product', 'price', i + 100000), ?
-       FROM ${mysqlNumbers(100_000)} n ORDER BY i`,
+      `INSERT INTO sync_outbox (entity, row_key, op, created_at)
+       SELECT 'products', CONCAT('p', (i + 100000) % 500), 'upsert', ? FROM ${mysqlNumbers(100_000)} n ORDER BY i`,
       [now],
     );
+    await local.run('SET @dovetail_capture_off = 1');
+    await local.run(
+      `INSERT INTO products (id, name, price) SELECT CONCAT('p', i), 'Product', 199500 + i FROM ${mysqlNumbers(499)} n`,
+    );
+    await local.run('SET @dovetail_capture_off = NULL');
     expect(await engine.outbox.counts()).toMatchObject({ pending: 200_001 });
 
     const summary = await engine.sync();

@@ -1,3 +1,4 @@
+import { withCurrentRows } from '../../src/core/current-rows.js';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import { randomBytes } from 'node:crypto';
@@ -51,8 +52,8 @@ describe.each(['sqlite', 'mysql'] as const)('own applied change never settled, l
 
       // The agent sends the change exactly as its push would (its source id, the entry's seq and
       // base), the hub applies it, and the agent is gone before it settles: the outbox is untouched.
-      const [entry] = await engine.outbox.due(10, new Date(), { force: true });
-      expect(entry).toMatchObject({ entity: 'sales', rowKey: 'r1', op: 'upsert', baseVersion: 1 });
+      const [entry] = await withCurrentRows(engine.context, await engine.outbox.due(10, new Date(), { force: true }));
+      expect(entry).toMatchObject({ entity: 'sales', rowKey: 'r1', op: 'upsert', baseVersion: 1, data: { id: 'r1', val: 2 } });
       const source = await engine.state.meta('outbox_source', () => 'never');
       await engine.close();
       const client = new HubClient({ url: hub.url, apiKey, timeoutMs: 5000 });

@@ -62,7 +62,8 @@ describe.each(['sqlite', 'mysql'] as const)('local store on %s', (kind) => {
         ['contact_sectors', '[7,3]', 'upsert'],
         ['products', 'p1', 'delete'],
       ]);
-      expect(JSON.parse(rows[1]!.data!)).toEqual({ id: 'p1', name: 'Pizza', price: 12 });
+      // The outbox names the rows only: their data is read from the table when pushed.
+      expect(rows.every((r) => r.data === null)).toBe(true);
 
       await admin(hub, await hub.adminKey(), 'customers', 'c1', { id: 'c1', first_name: 'Ana' });
       const summary = await engine.sync();

@@ -13,6 +13,10 @@ export interface DbExecutor {
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
 }
 
+/** A value as `readExact` returns it. */
+export type ExactValue = string | number | Buffer | null | Readonly<Record<string, unknown>> | readonly unknown[];
+
+
 /**
  * The local database behind the engine. SQLite (better-sqlite3) and MySQL (mysql2) implement it;
  * everything above speaks SQL through `dialect` and never touches a driver.
@@ -22,6 +26,12 @@ export type LockEvent = { readonly kind: 'lost'; readonly error: string } | { re
 
 export interface DbAdapter extends DbExecutor {
   readonly dialect: Dialect;
+  /**
+   * Reads rows to send to the hub, exactly as stored: an integer beyond 2^53 or a decimal a double
+   * cannot hold comes back as its decimal text (never rounded), binary values (BLOB, VARBINARY,
+   * BIT, geometry) as Buffers, dates as the database's own text.
+   */
+  readExact(sql: string, params?: readonly SqlValue[]): Promise<Record<string, ExactValue>[]>;
   /** Runs several DDL statements separated by `;`. */
   exec(sql: string): Promise<void>;
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */

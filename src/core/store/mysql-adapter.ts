@@ -1,6 +1,7 @@
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import { createHash } from 'node:crypto';
-import type { DbAdapter, DbExecutor, LockEvent, RunResult, SqlValue } from './db-adapter.js';
+import type { DbAdapter, DbExecutor, ExactValue, LockEvent, RunResult, SqlValue } from './db-adapter.js';
+import { exactDecimal, exactInteger } from './exact-number.js';
 import { mysqlDialect } from './mysql-dialect.js';
 
 export interface MySqlOptions {
@@ -83,6 +84,11 @@ export class MySqlAdapter implements DbAdapter {
 
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
     return this.direct.run(sql, params);
+  }
+
+  async readExact(sql: string, params: readonly SqlValue[] = []): Promise<Record<string, ExactValue>[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>({ sql, timeout: this.timeout, typeCast: exactTypeCast }, params as SqlValue[]);
+    return rows;
   }
 
   async exec(sql: string): Promise<void> {
@@ -213,6 +219,25 @@ export class MySqlAdapter implements DbAdapter {
 
   async close(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+/** mysql2's typeCast for `readExact`: big integers and decimals as exact text, geometry as its bytes. */
+function exactTypeCast(field: { type: string; string(): string | null; buffer(): Buffer | null }, next: () => unknown): unknown {
+  switch (field.type) {
+    case 'LONGLONG': {
+      const text = field.string();
+      return text === null ? null : exactInteger(text);
+    }
+    case 'NEWDECIMAL':
+    case 'DECIMAL': {
+      const text = field.string();
+      return text === null ? null : exactDecimal(text);
+    }
+    case 'GEOMETRY':
+      return field.buffer();
+    default:
+      return next();
   }
 }
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { DbAdapter, DbExecutor, RunResult, SqlValue } from './db-adapter.js';
+import type { DbAdapter, DbExecutor, ExactValue, RunResult, SqlValue } from './db-adapter.js';
+import { exactInteger } from './exact-number.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 
 /**
@@ -10,6 +11,7 @@ export class SqliteAdapter implements DbAdapter {
   readonly dialect = sqliteDialect;
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly exactStatements = new Map<string, Database.Statement>();
   private tail: Promise<unknown> = Promise.resolve();
   private readonly direct: DbExecutor;
   private versionStatement: Database.Statement | null = null;
@@ -39,10 +41,28 @@ export class SqliteAdapter implements DbAdapter {
     return this.locked(() => this.direct.run(sql, params));
   }
 
+  readExact(sql: string, params: readonly SqlValue[] = []): Promise<Record<string, ExactValue>[]> {
+    return this.locked(() => {
+      let statement = this.exactStatements.get(sql);
+      if (!statement) {
+        // Integers come back as BigInt, so one above 2^53 is never rounded on the way out.
+        statement = this.db.prepare(sql).safeIntegers(true);
+        if (this.exactStatements.size > 100) this.exactStatements.clear();
+        this.exactStatements.set(sql, statement);
+      }
+      const rows = statement.all(...params) as Record<string, unknown>[];
+      for (const row of rows) {
+        for (const [column, value] of Object.entries(row)) if (typeof value === 'bigint') row[column] = exactInteger(value);
+      }
+      return Promise.resolve(rows as Record<string, ExactValue>[]);
+    });
+  }
+
   exec(sql: string): Promise<void> {
     return this.locked(() => {
       this.db.exec(sql);
       this.statements.clear();
+      this.exactStatements.clear();
       this.versionStatement = null;
       return Promise.resolve();
     });
