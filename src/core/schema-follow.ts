@@ -26,6 +26,8 @@ export interface SchemaFollowContext {
   readonly columns: Map<string, readonly string[]>;
   /** Entities stopped by a change the agent cannot follow: updated here. */
   readonly stopped: Map<string, string>;
+  /** Entities compared with their shape kept in `meta` by this process already: updated here. */
+  readonly compared: Set<string>;
   readonly lockWaitSeconds?: number;
 }
 
@@ -67,7 +69,10 @@ export async function followSchema(ctx: SchemaFollowContext): Promise<SchemaFoll
       }
       continue;
     }
-    const before = ctx.columns.get(entity.name) ?? (await known(ctx, entity));
+    // The first check of a process compares with the shape kept in `meta` (a change made while
+    // the agent was stopped); later ones with the shape it saw last.
+    const before = ctx.compared.has(entity.name) ? (ctx.columns.get(entity.name) ?? null) : await known(ctx, entity);
+    ctx.compared.add(entity.name);
     if (ctx.stopped.delete(entity.name)) {
       resumed.push(entity.name);
       ctx.logger.warn({ entity: entity.name, table: entity.table }, 'key columns are back: capture reinstalled, every row queued again');
@@ -158,7 +163,7 @@ async function removeCaptureSafely(ctx: SchemaFollowContext, entity: EntityConfi
  * Installs capture on a table that had none and queues every row it holds: on SQLite in one
  * transaction (no write falls between), on MySQL/MariaDB triggers first, then the rows.
  */
-export async function captureWithBaseline(ctx: Omit<SchemaFollowContext, 'columns' | 'stopped' | 'entities'>, entity: EntityConfig): Promise<number> {
+export async function captureWithBaseline(ctx: Omit<SchemaFollowContext, 'columns' | 'stopped' | 'entities' | 'compared'>, entity: EntityConfig): Promise<number> {
   let queued = 0;
   await ensureCapture(ctx.db, ctx.t, entity, {
     lockWaitSeconds: ctx.lockWaitSeconds,

@@ -70,6 +70,7 @@ export class SyncEngine {
   private ctx!: EngineContext;
   private readonly columns = new Map<string, readonly string[]>();
   private readonly stopped = new Map<string, string>();
+  private readonly compared = new Set<string>();
   private lockWaitSeconds: number | undefined;
   private selfOrigin: string | null = null;
   private identity: HubStatus | null = null;
@@ -200,8 +201,8 @@ export class SyncEngine {
   }
 
   private followContext() {
-    const { db, tables: t, state, logger, columns, stopped, lockWaitSeconds } = this;
-    return { db, t, state, logger, columns, stopped, lockWaitSeconds, entities: this.config.entities };
+    const { db, tables: t, state, logger, columns, stopped, compared, lockWaitSeconds } = this;
+    return { db, t, state, logger, columns, stopped, compared, lockWaitSeconds, entities: this.config.entities };
   }
 
   /**
