@@ -36,6 +36,8 @@ type RunListener = (summary: SyncSummary) => void;
 
 const TRANSIENT = new Set(['network', 'timeout', 'server', 'rate_limited', 'bad_response']);
 const AUTH = new Set(['auth', 'forbidden']);
+/** Local-write polls between two looks at the tables' shape (~2 s at the default 40 ms poll). */
+const SCHEMA_CHECK_TICKS = 50;
 
 /**
  * The long-running agent of one instance: one single-flight sync loop fed by every trigger
@@ -56,6 +58,8 @@ export class Agent {
   private retryTimer: NodeJS.Timeout | null = null;
   private pauseTimer: NodeJS.Timeout | null = null;
   private localTimer: NodeJS.Timeout | null = null;
+  private localTicks = 0;
+  private lastSchema: string | null = null;
   private liveTimer: NodeJS.Timeout | null = null;
   private liveEntities = new Set<string>();
   private lastDataVersion = -1;
@@ -286,6 +290,13 @@ export class Agent {
           this.opts.logger.info('shop database answers again');
           if (this.snapshot.lastErrorCode === 'database') this.snapshot = { ...this.snapshot, lastError: null, lastErrorCode: null };
           this.publish();
+        }
+        // The POS changing a table's shape (its upgrade) starts a run: a key column gone must
+        // stop the entity, and take its capture away, before the POS's next sale meets it.
+        if (this.localTicks++ % SCHEMA_CHECK_TICKS === 0) {
+          const schema = await this.opts.engine.schemaFingerprint();
+          if (this.lastSchema !== null && schema !== this.lastSchema) void this.trigger({ trigger: 'local-write', push: true, pull: [] });
+          this.lastSchema = schema;
         }
         if (version !== this.lastDataVersion) {
           const first = this.lastDataVersion === -1;

@@ -296,6 +296,24 @@ export class SyncEngine {
     this.selfOrigin = null;
   }
 
+  /**
+   * A value that changes when the shape of a configured table changes: cheap enough to poll
+   * every few seconds (SQLite's schema version; one catalog read on MySQL/MariaDB).
+   */
+  async schemaFingerprint(): Promise<string> {
+    if (this.db.dialect.name === 'sqlite') {
+      const [row] = await this.db.all<{ schema_version: number }>('PRAGMA schema_version');
+      return String(row?.schema_version ?? '');
+    }
+    const tables = [...new Set(this.config.entities.map((e) => e.table))];
+    const [row] = await this.db.all<{ shape: string | null }>(
+      `SELECT GROUP_CONCAT(TABLE_NAME, '.', COLUMN_NAME ORDER BY TABLE_NAME, ORDINAL_POSITION) AS shape FROM information_schema.COLUMNS
+       WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (${tables.map(() => '?').join(', ')})`,
+      tables,
+    );
+    return row?.shape ?? '';
+  }
+
   /** What push and pull work with (for tools and tests that drive one step by hand). */
   get context(): EngineContext {
     return this.ctx;

@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
-import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { toWireRow } from '../../src/core/row-codec.js';
 import { SyncEngine } from '../../src/core/sync-engine.js';
+import { Agent } from '../../src/core/agent.js';
 import { startHub, test, waitFor, type RunningHub } from '../helpers/fixtures.js';
 import { MYSQL } from '../helpers/local-store.js';
 import { openLocalStore, type LocalStore } from '../helpers/local-store.js';
@@ -42,7 +42,7 @@ async function migrator(local: LocalStore): Promise<{ run(sql: string): Promise<
 /** Every item row as the agent reads it for the hub, by key. */
 async function localItems(engine: SyncEngine): Promise<Map<string, Record<string, unknown>>> {
   const rows = await engine.db.readExact('SELECT * FROM items');
-  return new Map(rows.map((r) => [String(r.id), toWireRow(r)]));
+  return new Map(rows.map((r) => [r.id as string, toWireRow(r)]));
 }
 
 async function hubItems(hub: RunningHub): Promise<Map<string, Record<string, unknown>>> {
@@ -220,6 +220,34 @@ test('MariaDB: a POS sells accented text and binary BLOBs into a captured table;
     });
     await engine.close();
   } finally {
+    await local.close();
+    await hub.stop();
+  }
+});
+
+test('MariaDB, the running agent: a key column renamed by the POS is noticed within seconds, without any write, and the POS sells again', { timeout: 60_000 }, async ({ dir }) => {
+  const hub = await startHub(dir);
+  const local = await openLocalStore('mysql', dir);
+  const ddl = await migrator(local);
+  await local.run('CREATE TABLE items (id VARCHAR(64) NOT NULL PRIMARY KEY, name VARCHAR(200))');
+  await local.run('CREATE TABLE customers (id VARCHAR(64) NOT NULL PRIMARY KEY, name VARCHAR(200))');
+  const engine = await open(local, hub, await hub.nodeKey());
+  // Polling every 24 h: only the agent's own watch of the tables can notice the change.
+  const agent = new Agent({ engine, logger: silentLogger(), intervalMinutes: 24 * 60 });
+  try {
+    await agent.start();
+    await waitFor(() => agent.status().state === 'online', 10_000, 'online');
+    await agent.idle();
+    await ddl.run('ALTER TABLE items RENAME COLUMN id TO item_id');
+    await waitFor(() => agent.status().lastErrorCode === 'schema', 10_000, 'the entity stopped in status');
+    expect(agent.status().lastError).toMatch(/entity "items" stopped: key column "id" no longer in table "items"/);
+    await local.run("INSERT INTO items (item_id, name) VALUES ('i1', 'Pão de queijo')");
+    await local.run("INSERT INTO customers (id, name) VALUES ('c1', 'Ana')");
+    await waitFor(async () => (await hub.store.adminGet('shop-1', 'customers', 'c1'))?.data?.name === 'Ana', 10_000, 'the other entity still syncing');
+  } finally {
+    await agent.stop();
+    await engine.close();
+    await ddl.close();
     await local.close();
     await hub.stop();
   }
