@@ -67,6 +67,14 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     flags: [CONFIG, INSTANCE],
     example: 'dovetail reset orders',
   },
+  capture: {
+    usage: 'dovetail capture remove ENTITY|all [--config FILE] [--instance NAME]',
+    about:
+      "Removes Dovetail's capture triggers from pushed tables, before a POS upgrade that renames or drops a key column. " +
+      "The next sync or agent start reinstalls them and sends the tables' rows again.",
+    flags: [CONFIG, INSTANCE],
+    example: 'dovetail capture remove items',
+  },
   runs: {
     usage: 'dovetail runs [ID] [--limit N] [--config FILE] [--instance NAME] [--json]',
     about: 'Run history, or one run with its per-module progress and log.',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { SyncError, describeError } from '../core/errors.js';
 import { demoCommand } from './demo/demo-command.js';
+import { captureCommand } from './commands/capture.js';
 import { conflictsCommand } from './commands/conflicts.js';
 import { consoleCommand } from './commands/console.js';
 import { controlCommand } from './commands/control.js';
@@ -19,6 +20,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   runs: runsCommand,
   outbox: outboxCommand,
   conflicts: conflictsCommand,
+  capture: captureCommand,
   hub: hubCommand,
   run: runCommand,
   cancel: (args) => controlCommand('cancel', args),

@@ -43,6 +43,7 @@ Usage:
   dovetail resync   [--config FILE] [--instance NAME] [--json]     full re-pull; unpushed local changes are kept
   dovetail status   [--config FILE] [--instance NAME] [--json]
   dovetail reset    ENTITY|all [--config FILE] [--instance NAME]  forget pull cursors (data is kept)
+  dovetail capture  remove ENTITY|all [--config FILE]  take capture off before a POS upgrade changes a key
   dovetail runs     [ID] [--config FILE] [--instance NAME] [--json]
   dovetail outbox   failed|retry|discard [SEQ…] [--config FILE] [--instance NAME]
   dovetail conflicts list [--all] [--entity E] [--json]         open conflicts (--all: automatic ones too)

@@ -520,6 +520,18 @@ export class SyncEngine {
     };
   }
 
+  /**
+   * Removes the capture triggers of one pushed entity or `all` (before a POS upgrade that renames
+   * or drops a key column). The next `sync` or `run` reinstalls them and queues every row of the
+   * table again. Returns the entities whose triggers were removed.
+   */
+  async removeCapture(target: string): Promise<string[]> {
+    const entities = (target === 'all' ? this.config.entities : this.selectEntities([target])).filter((e) => e.direction !== 'pull');
+    const removed: string[] = [];
+    for (const entity of entities) if (await removeCapture(this.db, this.tables, entity, { lockWaitSeconds: this.lockWaitSeconds })) removed.push(entity.name);
+    return removed;
+  }
+
   /** Resets pull cursors of one entity or `all` (seed 001's resetSyncState). Local data is kept. */
   async reset(entity: string): Promise<string[]> {
     const names = entity === 'all' ? this.config.entities.map((e) => e.name) : this.selectEntities([entity]).map((e) => e.name);

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { parseConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -8,6 +10,7 @@ import { SyncEngine } from '../../src/core/sync-engine.js';
 import { Agent } from '../../src/core/agent.js';
 import { startHub, test, waitFor, type RunningHub } from '../helpers/fixtures.js';
 import { MYSQL } from '../helpers/local-store.js';
+import { dovetail } from '../helpers/cli.js';
 import { openLocalStore, type LocalStore } from '../helpers/local-store.js';
 
 /** A table the POS owns (no `create`): Dovetail only captures it. */
@@ -249,6 +252,46 @@ test('MariaDB, the running agent: a key column renamed by the POS is noticed wit
     await engine.close();
     await ddl.close();
     await local.close();
+    await hub.stop();
+  }
+});
+
+test('dovetail capture remove before a POS upgrade: the POS drops a key column freely; the next sync reinstalls capture and sends the rows written meanwhile', async ({ dir }) => {
+  const hub = await startHub(dir);
+  const dbPath = join(dir, 'shop.db');
+  const pos = new Database(dbPath);
+  try {
+    pos.exec('CREATE TABLE lines (order_id TEXT NOT NULL, line INTEGER NOT NULL, code TEXT, qty INTEGER, PRIMARY KEY (order_id, line))');
+    pos.exec("INSERT INTO lines VALUES ('o1', 1, 'A', 1)");
+    writeFileSync(
+      join(dir, 'dovetail.json'),
+      JSON.stringify({
+        hub: { url: hub.url, apiKey: await hub.nodeKey() },
+        database: { type: 'sqlite', path: 'shop.db' },
+        entities: [{ name: 'lines', key: ['order_id', 'line', 'code'], direction: 'push' }],
+      }),
+    );
+    expect((await dovetail(['sync'], { cwd: dir })).code).toBe(0);
+    // With capture on, SQLite refuses to drop a key column our triggers name.
+    expect(() => pos.exec('ALTER TABLE lines DROP COLUMN code')).toThrow(/error in trigger/);
+    const removed = await dovetail(['capture', 'remove', 'lines'], { cwd: dir });
+    expect(removed.stdout).toMatch(/capture removed from lines/);
+    pos.exec('ALTER TABLE lines DROP COLUMN code');
+    pos.exec("INSERT INTO lines VALUES ('o1', 2, 5)");
+    writeFileSync(
+      join(dir, 'dovetail.json'),
+      JSON.stringify({
+        hub: { url: hub.url, apiKey: await hub.nodeKey('shop-1', 'after') },
+        database: { type: 'sqlite', path: 'shop.db' },
+        entities: [{ name: 'lines', key: ['order_id', 'line'], direction: 'push' }],
+      }),
+    );
+    const synced = await dovetail(['sync'], { cwd: dir });
+    expect(synced.code, synced.stderr).toBe(0);
+    expect((await hub.store.adminGet('shop-1', 'lines', '["o1",2]'))?.data).toEqual({ order_id: 'o1', line: 2, qty: 5 });
+    expect((await hub.store.adminGet('shop-1', 'lines', '["o1",1]'))?.data).toEqual({ order_id: 'o1', line: 1, qty: 1 });
+  } finally {
+    pos.close();
     await hub.stop();
   }
 });

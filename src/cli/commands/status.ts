@@ -5,6 +5,7 @@ import { controlFilePath, readControlFile } from '../control/control-file.js';
 import { count, duration, localTime, localTimeAgo } from '../format.js';
 import { configPath, withEngines } from '../load.js';
 import type { InstanceStatus } from '../../core/sync-engine.js';
+import { describeSchemaChange } from '../../core/schema-follow.js';
 import { UsageError, integer, parse } from '../usage.js';
 
 const common = { config: { type: 'string' }, instance: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -54,6 +55,12 @@ export function formatStatus(s: InstanceStatus): string {
       .slice(-3)
       .reverse()
       .map((r) => `    ${r.at}  ${r.entity} ${JSON.stringify(r.key)}: ${r.reason}`),
+    ...s.stopped.map((x) => `  STOPPED:     ${x.reason}`),
+    ...(s.schemaChanges.length === 0 ? [] : ['  schema changes followed (newest first):']),
+    ...s.schemaChanges
+      .slice(-3)
+      .reverse()
+      .map((c) => `    ${c.at}  ${describeSchemaChange(c)}`),
     `  last sync:   ${localTimeAgo(s.lastSuccessAt)}`,
     `  last run:    ${s.lastRun ? `#${s.lastRun.id} ${s.lastRun.status} (${s.lastRun.trigger}, ${s.lastRun.mode})${s.lastRun.error ? ` — ${s.lastRun.error}` : ''}` : 'none'}`,
     '  cursors:',
