@@ -41,7 +41,8 @@ export interface SchemaFollowResult {
 
 const KEEP_CHANGES = 20;
 const CHANGES = 'schema_changes';
-const knownName = (entity: string) => `columns:${entity}`;
+/** The `meta` row that keeps an entity's table shape as last seen. */
+export const knownName = (entity: string) => `columns:${entity}`;
 
 /**
  * Compares each entity's table with its shape as last seen (kept in `meta`, so a change made while

@@ -15,7 +15,7 @@ import { pushOutbox } from './push.js';
 import { RunStore, type ModuleProgress, type RunMode, type RunRecord, type RunStats, type RunStatus, type RunTrigger } from './run-store.js';
 import { ensureCapture, inspectCapture, removeCapture, type CaptureHealth } from './capture.js';
 import { ensureTablesExist } from './schema.js';
-import { captureWithBaseline, describeSchemaChange, followSchema, schemaChanges, type SchemaChange } from './schema-follow.js';
+import { captureWithBaseline, describeSchemaChange, followSchema, knownName, schemaChanges, type SchemaChange } from './schema-follow.js';
 import { resumeBaselines } from './baseline.js';
 import { StateStore, type EntityState, type RefusedChanges } from './state-store.js';
 import type { DbAdapter } from './store/db-adapter.js';
@@ -146,7 +146,7 @@ export class SyncEngine {
       const cols = await db.columns(entity.table);
       // A table or key column that was there before went in a schema change: that entity stops
       // (followSchema says why), the others sync. Never seen at all, it is a mistake in the config.
-      const seen = (await this.state.getMeta(`columns:${entity.name}`).catch(() => null)) !== null;
+      const seen = (await this.state.getMeta(knownName(entity.name)).catch(() => null)) !== null;
       if (cols.length === 0) {
         if (seen) continue;
         throw new SyncError('config', `table "${entity.table}" of entity "${entity.name}" does not exist (add "create" to create it)`);
